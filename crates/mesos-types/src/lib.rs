@@ -9,6 +9,7 @@
 pub mod container;
 pub mod duration;
 pub mod executor;
+pub mod flags;
 pub mod fetcher;
 pub mod health;
 pub mod ids;
