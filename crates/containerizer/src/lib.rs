@@ -3,4 +3,5 @@
 //! endpoint hosted in this process, and checkpoints what it does so it can recover.
 
 pub mod checkpoint;
+pub mod flags;
 pub mod paths;

@@ -1,0 +1,280 @@
+//! The containerizer's flags: Mesos agent flag names where Mesos has one, each also read
+//! from `MESOS_<FLAG>`, with embedded defaults so every command runs with no flags at all.
+
+use clap::Args;
+use mesos_types::duration::Duration;
+use mesos_types::flags::Bytes;
+use std::path::PathBuf;
+
+/// Boolean flags, for [`mesos_types::flags::normalize_args`].
+pub const BOOL_FLAGS: &[&str] = &["docker_kill_orphans", "cgroups_enable_cfs", "json", "all"];
+
+fn duration(s: &str) -> Result<Duration, String> {
+    s.parse::<Duration>().map_err(|e| e.to_string())
+}
+
+fn bytes(s: &str) -> Result<Bytes, String> {
+    s.parse::<Bytes>()
+}
+
+/// Flags shared by every command.
+#[derive(Debug, Clone, Args)]
+pub struct ContainerizerFlags {
+    /// Where sandboxes, checkpoints and the fetcher cache live
+    /// [default: /var/lib/mesos-docker as root, else $XDG_STATE_HOME/mesos-docker].
+    #[arg(
+        long = "work_dir",
+        env = "MESOS_WORK_DIR",
+        global = true,
+        value_name = "DIR"
+    )]
+    pub work_dir: Option<PathBuf>,
+
+    /// The docker CLI to run (`podman` works too).
+    #[arg(
+        long = "docker",
+        env = "MESOS_DOCKER",
+        global = true,
+        default_value = "docker"
+    )]
+    pub docker: String,
+
+    /// The Docker daemon's socket; must be an absolute path.
+    #[arg(
+        long = "docker_socket",
+        env = "MESOS_DOCKER_SOCKET",
+        global = true,
+        default_value = "/var/run/docker.sock",
+        value_name = "PATH"
+    )]
+    pub docker_socket: PathBuf,
+
+    /// Registry credentials for image pulls: a path to a docker config JSON file, or the JSON
+    /// itself (`{"auths": {...}}` or the old `.dockercfg` format). Never put on any argv.
+    #[arg(
+        long = "docker_config",
+        env = "MESOS_DOCKER_CONFIG",
+        global = true,
+        value_name = "PATH|JSON"
+    )]
+    pub docker_config: Option<String>,
+
+    /// Run executors in containers of this image (for a containerizer that itself runs in a
+    /// container).
+    #[arg(
+        long = "docker_mesos_image",
+        env = "MESOS_DOCKER_MESOS_IMAGE",
+        global = true,
+        value_name = "IMAGE"
+    )]
+    pub docker_mesos_image: Option<String>,
+
+    /// Remove containers with our labels and this agent id that no checkpoint knows.
+    #[arg(
+        long = "docker_kill_orphans",
+        env = "MESOS_DOCKER_KILL_ORPHANS",
+        global = true,
+        default_value = "true",
+        value_parser = clap::builder::BoolishValueParser::new(),
+        action = clap::ArgAction::Set,
+        value_name = "BOOL"
+    )]
+    pub docker_kill_orphans: bool,
+
+    /// How long an exited container is kept before `docker rm -v`.
+    #[arg(long = "docker_remove_delay", env = "MESOS_DOCKER_REMOVE_DELAY", global = true, default_value = "6hrs", value_parser = duration)]
+    pub docker_remove_delay: Duration,
+
+    /// Grace period of `docker stop` when a container is destroyed (deprecated in Mesos;
+    /// prefer the task's kill policy).
+    #[arg(long = "docker_stop_timeout", env = "MESOS_DOCKER_STOP_TIMEOUT", global = true, default_value = "0ns", value_parser = duration)]
+    pub docker_stop_timeout: Duration,
+
+    /// Overall deadline of one image pull (beyond Mesos, which has none).
+    #[arg(long = "docker_pull_timeout", env = "MESOS_DOCKER_PULL_TIMEOUT", global = true, default_value = "10mins", value_parser = duration)]
+    pub docker_pull_timeout: Duration,
+
+    /// Abort an image pull that shows no progress for this long (beyond Mesos).
+    #[arg(long = "docker_pull_stall_timeout", env = "MESOS_DOCKER_PULL_STALL_TIMEOUT", global = true, default_value = "2mins", value_parser = duration)]
+    pub docker_pull_stall_timeout: Duration,
+
+    /// Where `mesos-fetcher` and `mesos-docker-executor` are [default: the directory of this
+    /// binary].
+    #[arg(
+        long = "launcher_dir",
+        env = "MESOS_LAUNCHER_DIR",
+        global = true,
+        value_name = "DIR"
+    )]
+    pub launcher_dir: Option<PathBuf>,
+
+    /// The fetcher cache [default: <work_dir>/fetcher_cache].
+    #[arg(
+        long = "fetcher_cache_dir",
+        env = "MESOS_FETCHER_CACHE_DIR",
+        global = true,
+        value_name = "DIR"
+    )]
+    pub fetcher_cache_dir: Option<PathBuf>,
+
+    /// Size bound of the fetcher cache.
+    #[arg(long = "fetcher_cache_size", env = "MESOS_FETCHER_CACHE_SIZE", global = true, default_value = "2GB", value_parser = bytes)]
+    pub fetcher_cache_size: Bytes,
+
+    /// Abort a download that makes no progress for this long.
+    #[arg(long = "fetcher_stall_timeout", env = "MESOS_FETCHER_STALL_TIMEOUT", global = true, default_value = "1mins", value_parser = duration)]
+    pub fetcher_stall_timeout: Duration,
+
+    /// Base directory for relative URIs.
+    #[arg(
+        long = "frameworks_home",
+        env = "MESOS_FRAMEWORKS_HOME",
+        global = true,
+        value_name = "DIR"
+    )]
+    pub frameworks_home: Option<PathBuf>,
+
+    /// Default DNS for containers on BRIDGE and USER networks (JSON `ContainerDNSInfo`).
+    #[arg(
+        long = "default_container_dns",
+        env = "MESOS_DEFAULT_CONTAINER_DNS",
+        global = true,
+        value_name = "JSON"
+    )]
+    pub default_container_dns: Option<String>,
+
+    /// Set a CFS quota from the cpu request (hard cpu cap).
+    #[arg(
+        long = "cgroups_enable_cfs",
+        env = "MESOS_CGROUPS_ENABLE_CFS",
+        global = true,
+        default_value = "false",
+        value_parser = clap::builder::BoolishValueParser::new(),
+        action = clap::ArgAction::Set,
+        value_name = "BOOL"
+    )]
+    pub cgroups_enable_cfs: bool,
+
+    /// How long an executor may take to subscribe, counted from launch (covers fetch and
+    /// pull in Mesos; here the pull has its own deadlines).
+    #[arg(long = "executor_registration_timeout", env = "MESOS_EXECUTOR_REGISTRATION_TIMEOUT", global = true, default_value = "1mins", value_parser = duration)]
+    pub executor_registration_timeout: Duration,
+
+    /// Default grace period an executor gets to shut down.
+    #[arg(long = "executor_shutdown_grace_period", env = "MESOS_EXECUTOR_SHUTDOWN_GRACE_PERIOD", global = true, default_value = "5secs", value_parser = duration)]
+    pub executor_shutdown_grace_period: Duration,
+
+    /// Where the sandbox is mounted inside containers (`MESOS_SANDBOX`).
+    #[arg(
+        long = "sandbox_directory",
+        env = "MESOS_SANDBOX_DIRECTORY",
+        global = true,
+        default_value = "/mnt/mesos/sandbox",
+        value_name = "PATH"
+    )]
+    pub sandbox_directory: String,
+
+    /// Log level: ERROR, WARNING, INFO or DEBUG (RUST_LOG overrides).
+    #[arg(
+        long = "logging_level",
+        env = "MESOS_LOGGING_LEVEL",
+        global = true,
+        default_value = "INFO"
+    )]
+    pub logging_level: String,
+
+    /// Log format: `human` or `json`.
+    #[arg(
+        long = "log_format",
+        env = "MESOS_LOG_FORMAT",
+        global = true,
+        default_value = "human"
+    )]
+    pub log_format: String,
+}
+
+impl ContainerizerFlags {
+    /// The effective work dir.
+    pub fn work_dir(&self) -> PathBuf {
+        self.work_dir
+            .clone()
+            .unwrap_or_else(crate::paths::default_work_dir)
+    }
+
+    /// The effective launcher dir: the flag, else the directory of the running binary.
+    pub fn launcher_dir(&self) -> PathBuf {
+        if let Some(dir) = &self.launcher_dir {
+            return dir.clone();
+        }
+        std::env::current_exe()
+            .ok()
+            .and_then(|exe| exe.parent().map(PathBuf::from))
+            .unwrap_or_else(|| PathBuf::from("."))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    #[derive(Debug, Parser)]
+    struct Cli {
+        #[command(flatten)]
+        flags: ContainerizerFlags,
+    }
+
+    fn parse(args: &[&str]) -> Result<ContainerizerFlags, clap::Error> {
+        let mut argv = vec!["mesos-docker-containerizer".to_string()];
+        argv.extend(mesos_types::flags::normalize_args(
+            args.iter().copied(),
+            BOOL_FLAGS,
+        ));
+        Cli::try_parse_from(argv).map(|c| c.flags)
+    }
+
+    #[test]
+    fn defaults_need_no_flags() {
+        let f = parse(&[]).unwrap();
+        assert_eq!(f.docker, "docker");
+        assert_eq!(f.docker_socket, PathBuf::from("/var/run/docker.sock"));
+        assert!(f.docker_kill_orphans);
+        assert!(!f.cgroups_enable_cfs);
+        assert_eq!(f.docker_remove_delay.to_string(), "6hrs");
+        assert_eq!(f.fetcher_cache_size, Bytes(2 << 30));
+        assert_eq!(f.sandbox_directory, "/mnt/mesos/sandbox");
+    }
+
+    #[test]
+    fn mesos_spellings_are_accepted() {
+        let f = parse(&[
+            "--work-dir=/w",
+            "--docker_stop_timeout",
+            "10secs",
+            "--no-docker_kill_orphans",
+            "--cgroups_enable_cfs",
+            "--fetcher_cache_size=1GB",
+        ])
+        .unwrap();
+        assert_eq!(f.work_dir(), PathBuf::from("/w"));
+        assert_eq!(
+            f.docker_stop_timeout.to_std(),
+            std::time::Duration::from_secs(10)
+        );
+        assert!(!f.docker_kill_orphans);
+        assert!(f.cgroups_enable_cfs);
+        assert_eq!(f.fetcher_cache_size, Bytes(1 << 30));
+    }
+
+    #[test]
+    fn bad_values_name_the_flag() {
+        let err = parse(&["--docker_remove_delay=soon"])
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("--docker_remove_delay"), "{err}");
+        let err = parse(&["--fetcher_cache_size=2XB"])
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("unknown unit"), "{err}");
+    }
+}
