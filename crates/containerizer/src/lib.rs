@@ -5,3 +5,4 @@
 pub mod checkpoint;
 pub mod flags;
 pub mod paths;
+pub mod validate;

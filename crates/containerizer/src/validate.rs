@@ -1,0 +1,489 @@
+//! Checks a TaskInfo (and an optional ExecutorInfo) before anything is created, so bad input
+//! never reaches the fetcher or Docker. Each problem names the JSON path, the value and what
+//! to do about it.
+//!
+//! Decoding already rejects wrong JSON types and unknown enum values (with their path); the
+//! rules of `docker run` itself (volumes, ports, networks, hostname, shell) are checked by
+//! the argv builder in `docker-cli`, which the launch runs as a dry run before it starts. What
+//! is left is here: required fields, numbers that must be finite and non-negative, ids, and
+//! fields we cannot honour.
+
+use mesos_types::container::{ContainerInfo, ContainerType};
+use mesos_types::duration::DurationInfo;
+use mesos_types::resources::Resource;
+use mesos_types::task::{CommandInfo, ExecutorInfo, TaskInfo};
+use std::fmt;
+
+/// One problem with the input.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    /// JSON path of the offending field, e.g. `container.docker.image`.
+    pub path: String,
+    /// What is wrong, including the value where there is one.
+    pub problem: String,
+    /// What to do about it.
+    pub hint: String,
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.path, self.problem)?;
+        if !self.hint.is_empty() {
+            write!(f, " ({})", self.hint)?;
+        }
+        Ok(())
+    }
+}
+
+/// All problems found in one input; empty means valid.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Problems(pub Vec<Problem>);
+
+impl Problems {
+    fn push(
+        &mut self,
+        path: impl Into<String>,
+        problem: impl Into<String>,
+        hint: impl Into<String>,
+    ) {
+        self.0.push(Problem {
+            path: path.into(),
+            problem: problem.into(),
+            hint: hint.into(),
+        });
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub fn into_result(self) -> Result<(), Problems> {
+        if self.0.is_empty() {
+            Ok(())
+        } else {
+            Err(self)
+        }
+    }
+}
+
+impl fmt::Display for Problems {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, p) in self.0.iter().enumerate() {
+            if i > 0 {
+                f.write_str("; ")?;
+            }
+            write!(f, "{p}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for Problems {}
+
+/// The longest ContainerID we accept (design.md §4).
+pub const MAX_CONTAINER_ID_LEN: usize = 64;
+
+/// Checks a ContainerID: a non-empty string of `[A-Za-z0-9_-]` of at most 64 characters.
+/// `.` is excluded because it separates the `.executor` suffix in container names.
+pub fn container_id(id: &str) -> Result<(), Problem> {
+    let ok = !id.is_empty()
+        && id.len() <= MAX_CONTAINER_ID_LEN
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+    if ok {
+        Ok(())
+    } else {
+        Err(Problem {
+            path: "--container_id".into(),
+            problem: format!("invalid container id {id:?}"),
+            hint: format!(
+                "use 1 to {MAX_CONTAINER_ID_LEN} characters of A-Z, a-z, 0-9, '_' and '-', or leave it out to get a UUID"
+            ),
+        })
+    }
+}
+
+/// Checks a task launched as a command task (our executor runs it), or with `executor` as a
+/// custom executor in an image.
+pub fn task(task: &TaskInfo, executor: Option<&ExecutorInfo>) -> Result<(), Problems> {
+    let mut p = Problems::default();
+    if task.task_id.value.is_empty() {
+        p.push(
+            "task_id.value",
+            "is empty",
+            "give the task an id or leave task_id out to get one",
+        );
+    }
+    resources(&mut p, "resources", &task.resources);
+    for (name, scalar) in &task.limits {
+        let path = format!("limits.{name}");
+        if !(name == "cpus" || name == "mem") {
+            p.push(
+                &path,
+                format!("unsupported limit {name:?}"),
+                "only cpus and mem limits are supported",
+            );
+        } else if scalar.value.is_nan() || scalar.value < 0.0 {
+            p.push(
+                &path,
+                format!("invalid limit {}", scalar.value),
+                "a limit must be a non-negative number (or Infinity)",
+            );
+        }
+    }
+    if let Some(kp) = &task.kill_policy {
+        duration(&mut p, "kill_policy.grace_period", kp.grace_period.as_ref());
+    }
+    duration(
+        &mut p,
+        "max_completion_time",
+        task.max_completion_time.as_ref(),
+    );
+
+    match executor {
+        None => {
+            if task.executor.is_some() {
+                p.push(
+                    "executor",
+                    "a task with its own executor must be launched with --executor",
+                    "put the ExecutorInfo in a file and pass --executor FILE, or remove the field",
+                );
+            }
+            match &task.container {
+                None => p.push(
+                    "container",
+                    "is missing",
+                    r#"add "container": {"type": "DOCKER", "docker": {"image": "..."}}"#,
+                ),
+                Some(c) => container(&mut p, "container", c),
+            }
+            match &task.command {
+                None => p.push(
+                    "command",
+                    "is missing",
+                    r#"add "command": {"value": "..."} (or {"shell": false} to run the image's entrypoint)"#,
+                ),
+                Some(cmd) => command(&mut p, "command", cmd),
+            }
+        }
+        Some(exec) => {
+            if exec.executor_id.value.is_empty() {
+                p.push(
+                    "executor.executor_id.value",
+                    "is empty",
+                    "give the executor an id",
+                );
+            }
+            resources(&mut p, "executor.resources", &exec.resources);
+            match &exec.container {
+                None => p.push(
+                    "executor.container",
+                    "is missing",
+                    "an executor run as an image needs a DOCKER container",
+                ),
+                Some(c) => container(&mut p, "executor.container", c),
+            }
+            if let Some(cmd) = &exec.command {
+                command(&mut p, "executor.command", cmd);
+            }
+            if let Some(cmd) = &task.command {
+                command(&mut p, "command", cmd);
+            }
+        }
+    }
+    p.into_result()
+}
+
+fn resources(p: &mut Problems, path: &str, resources: &[Resource]) {
+    for (i, r) in resources.iter().enumerate() {
+        let at = format!("{path}[{i}]");
+        if r.name.is_empty() {
+            p.push(
+                format!("{at}.name"),
+                "is empty",
+                "name the resource (cpus, mem, disk, ports, ...)",
+            );
+            continue;
+        }
+        if let Some(s) = &r.scalar {
+            if !s.value.is_finite() || s.value < 0.0 {
+                p.push(
+                    format!("{at}.scalar.value"),
+                    format!("invalid {} amount {}", r.name, s.value),
+                    "use a finite, non-negative number",
+                );
+            }
+        }
+        for (j, range) in r.range_values().iter().enumerate() {
+            if range.begin > range.end {
+                p.push(
+                    format!("{at}.ranges.range[{j}]"),
+                    format!("begin {} is after end {}", range.begin, range.end),
+                    "use begin <= end",
+                );
+            }
+        }
+        let expected_scalar = matches!(r.name.as_str(), "cpus" | "mem" | "disk" | "gpus");
+        if expected_scalar && r.scalar.is_none() {
+            p.push(
+                format!("{at}.scalar"),
+                format!("{} needs a scalar value", r.name),
+                format!(
+                    r#"write {{"name": "{}", "type": "SCALAR", "scalar": {{"value": N}}}}"#,
+                    r.name
+                ),
+            );
+        }
+        if r.name == "ports" && r.ranges.is_none() {
+            p.push(
+                format!("{at}.ranges"),
+                "ports needs ranges",
+                r#"write {"name": "ports", "type": "RANGES", "ranges": {"range": [{"begin": B, "end": E}]}}"#,
+            );
+        }
+    }
+}
+
+fn container(p: &mut Problems, path: &str, c: &ContainerInfo) {
+    if c.r#type != ContainerType::Docker {
+        p.push(
+            format!("{path}.type"),
+            format!("unsupported container type {}", c.r#type),
+            "the Docker containerizer runs DOCKER containers only",
+        );
+        return;
+    }
+    match &c.docker {
+        None => p.push(
+            format!("{path}.docker"),
+            "is missing",
+            r#"add "docker": {"image": "..."}"#,
+        ),
+        Some(d) => {
+            if d.image.trim().is_empty() {
+                p.push(
+                    format!("{path}.docker.image"),
+                    "is empty",
+                    "name the image to run, e.g. \"busybox:latest\"",
+                );
+            } else if d.image.chars().any(char::is_whitespace) {
+                p.push(
+                    format!("{path}.docker.image"),
+                    format!("invalid image name {:?}", d.image),
+                    "image names contain no white space",
+                );
+            }
+            for (i, pm) in d.port_mappings.iter().enumerate() {
+                for (field, port) in [
+                    ("host_port", pm.host_port),
+                    ("container_port", pm.container_port),
+                ] {
+                    if port == 0 || port > 65535 {
+                        p.push(
+                            format!("{path}.docker.port_mappings[{i}].{field}"),
+                            format!("invalid port {port}"),
+                            "use 1..65535",
+                        );
+                    }
+                }
+                if let Some(proto) = &pm.protocol {
+                    if !matches!(proto.to_ascii_lowercase().as_str(), "tcp" | "udp" | "sctp") {
+                        p.push(
+                            format!("{path}.docker.port_mappings[{i}].protocol"),
+                            format!("unsupported protocol {proto:?}"),
+                            "use tcp, udp or sctp",
+                        );
+                    }
+                }
+            }
+            for (i, param) in d.parameters.iter().enumerate() {
+                if param.key.is_empty() || param.key.starts_with('-') {
+                    p.push(
+                        format!("{path}.docker.parameters[{i}].key"),
+                        format!("invalid docker parameter key {:?}", param.key),
+                        "give the option name without dashes, e.g. \"memory-swap\"",
+                    );
+                }
+            }
+        }
+    }
+    for (i, v) in c.volumes.iter().enumerate() {
+        if v.container_path.is_empty() {
+            p.push(
+                format!("{path}.volumes[{i}].container_path"),
+                "is empty",
+                "give the path inside the container",
+            );
+        }
+    }
+}
+
+fn command(p: &mut Problems, path: &str, cmd: &CommandInfo) {
+    if cmd.shell() && cmd.value.as_deref().is_none_or(|v| v.trim().is_empty()) {
+        p.push(
+            format!("{path}.value"),
+            "shell is true (the default) but there is no command value",
+            r#"give "value": "<shell command>", or set "shell": false to run the image's entrypoint"#,
+        );
+    }
+    for (i, var) in cmd.variables().iter().enumerate() {
+        let at = format!("{path}.environment.variables[{i}]");
+        if var.name.is_empty() || var.name.contains('=') || var.name.contains('\0') {
+            p.push(
+                format!("{at}.name"),
+                format!("invalid variable name {:?}", var.name),
+                "use a non-empty name without '='",
+            );
+            continue;
+        }
+        use mesos_types::task::VariableType;
+        match var.kind() {
+            VariableType::Secret => match &var.secret {
+                Some(secret) if secret.value.is_some() => {}
+                Some(_) => p.push(
+                    format!("{at}.secret"),
+                    format!("secret references cannot be resolved here (variable {})", var.name),
+                    "give the secret inline as {\"type\": \"VALUE\", \"value\": {\"data\": \"<base64>\"}}",
+                ),
+                None => p.push(format!("{at}.secret"), format!("is missing for SECRET variable {}", var.name), "add the secret or use type VALUE"),
+            },
+            _ => {
+                if var.value.is_none() {
+                    p.push(format!("{at}.value"), format!("is missing for variable {}", var.name), "give a value (an empty string is fine)");
+                }
+            }
+        }
+    }
+    for (i, uri) in cmd.uris.iter().enumerate() {
+        let at = format!("{path}.uris[{i}]");
+        if uri.value.trim().is_empty() {
+            p.push(format!("{at}.value"), "is empty", "give the URI to fetch");
+        }
+        if let Some(out) = &uri.output_file {
+            let escapes =
+                out.starts_with('/') || out.split('/').any(|c| c == "..") || out.is_empty();
+            if escapes {
+                p.push(
+                    format!("{at}.output_file"),
+                    format!("{out:?} is not a path inside the sandbox"),
+                    "use a relative path without '..'",
+                );
+            }
+        }
+    }
+}
+
+fn duration(p: &mut Problems, path: &str, d: Option<&DurationInfo>) {
+    if let Some(d) = d {
+        if d.nanoseconds < 0 {
+            p.push(
+                format!("{path}.nanoseconds"),
+                format!("negative duration {}", d.nanoseconds),
+                "use a duration of 0 or more nanoseconds",
+            );
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn task_from(json: &str) -> TaskInfo {
+        mesos_types::from_json_str(json).unwrap()
+    }
+
+    const OK: &str = r#"{"name":"t","task_id":{"value":"t"},"agent_id":{"value":"a"},
+        "resources":[{"name":"cpus","type":"SCALAR","scalar":{"value":0.5}}],
+        "command":{"value":"true"},
+        "container":{"type":"DOCKER","docker":{"image":"busybox"}}}"#;
+
+    fn problems(json: &str) -> String {
+        task(&task_from(json), None).unwrap_err().to_string()
+    }
+
+    #[test]
+    fn a_plain_docker_task_is_valid() {
+        task(&task_from(OK), None).unwrap();
+    }
+
+    #[test]
+    fn container_ids_follow_the_design() {
+        assert!(container_id("0f1e-AZ_09").is_ok());
+        assert!(container_id(&"a".repeat(64)).is_ok());
+        for bad in ["", "a.b", "a/b", "a b", &"a".repeat(65)] {
+            let e = container_id(bad).unwrap_err();
+            assert_eq!(e.path, "--container_id", "{bad}");
+        }
+    }
+
+    #[test]
+    fn each_problem_names_its_path() {
+        let cases: &[(&str, &str, &str)] = &[
+            (
+                r#""container":{"type":"DOCKER","docker":{"image":"busybox"}}"#,
+                r#""container":{"type":"MESOS"}"#,
+                "container.type: unsupported container type MESOS",
+            ),
+            (
+                r#""image":"busybox""#,
+                r#""image":"""#,
+                "container.docker.image: is empty",
+            ),
+            (
+                r#""image":"busybox""#,
+                r#""image":"bad image""#,
+                "container.docker.image: invalid image name",
+            ),
+            (
+                r#""command":{"value":"true"}"#,
+                r#""command":{"shell":true}"#,
+                "command.value: shell is true",
+            ),
+            (
+                r#""scalar":{"value":0.5}"#,
+                r#""scalar":{"value":-1}"#,
+                "resources[0].scalar.value: invalid cpus amount -1",
+            ),
+            (
+                r#""command":{"value":"true"}"#,
+                r#""command":{"value":"x","uris":[{"value":"http://h/f","output_file":"../x"}]}"#,
+                "command.uris[0].output_file",
+            ),
+            (
+                r#""command":{"value":"true"}"#,
+                r#""command":{"value":"x","environment":{"variables":[{"name":"A=B","value":"v"}]}}"#,
+                "command.environment.variables[0].name",
+            ),
+            (
+                r#""command":{"value":"true"}"#,
+                r#""command":{"value":"x","environment":{"variables":[{"name":"P","type":"SECRET","secret":{"type":"REFERENCE","reference":{"name":"s"}}}]}}"#,
+                "secret references cannot be resolved",
+            ),
+            (
+                r#""command":{"value":"true"}"#,
+                r#""command":{"value":"true"},"kill_policy":{"grace_period":{"nanoseconds":-5}}"#,
+                "kill_policy.grace_period.nanoseconds: negative duration",
+            ),
+            (
+                r#""image":"busybox""#,
+                r#""image":"busybox","network":"BRIDGE","port_mappings":[{"host_port":0,"container_port":80}]"#,
+                "port_mappings[0].host_port: invalid port 0",
+            ),
+        ];
+        for (from, to, expected) in cases {
+            assert!(OK.contains(from), "fixture lacks {from}");
+            let msg = problems(&OK.replacen(from, to, 1));
+            assert!(msg.contains(expected), "expected {expected:?} in {msg:?}");
+        }
+    }
+
+    #[test]
+    fn missing_container_and_command_are_reported_together() {
+        let json = r#"{"name":"t","task_id":{"value":"t"},"agent_id":{"value":"a"}}"#;
+        let msg = problems(json);
+        assert!(msg.contains("container: is missing"), "{msg}");
+        assert!(msg.contains("command: is missing"), "{msg}");
+    }
+}
