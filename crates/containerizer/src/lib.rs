@@ -3,6 +3,7 @@
 //! endpoint hosted in this process, and checkpoints what it does so it can recover.
 
 pub mod checkpoint;
+pub mod executor_launch;
 pub mod flags;
 pub mod paths;
 pub mod validate;
