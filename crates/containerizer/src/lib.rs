@@ -5,5 +5,6 @@
 pub mod checkpoint;
 pub mod executor_launch;
 pub mod flags;
+pub mod logging;
 pub mod paths;
 pub mod validate;
