@@ -32,6 +32,16 @@ impl DurationInfo {
     }
 
     /// The same span as a [`Duration`].
+    /// The duration as a std duration; negative values read as zero.
+    pub fn to_std(&self) -> std::time::Duration {
+        std::time::Duration::from_nanos(u64::try_from(self.nanoseconds).unwrap_or(0))
+    }
+
+    /// A std duration, saturating at the largest representable value.
+    pub fn from_std(d: std::time::Duration) -> Self {
+        Self::from_nanos(i64::try_from(d.as_nanos()).unwrap_or(i64::MAX))
+    }
+
     pub fn duration(&self) -> Duration {
         Duration::from_nanos(self.nanoseconds)
     }

@@ -88,7 +88,9 @@ pub mod base64_bytes {
 
     /// Mesos's JSON parser accepts both the standard and the URL-safe alphabet, padded or not.
     pub fn decode(text: &str) -> Result<Vec<u8>, String> {
-        use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD, URL_SAFE, URL_SAFE_NO_PAD};
+        use base64::engine::general_purpose::{
+            STANDARD, STANDARD_NO_PAD, URL_SAFE, URL_SAFE_NO_PAD,
+        };
         for engine in [&STANDARD, &STANDARD_NO_PAD, &URL_SAFE, &URL_SAFE_NO_PAD] {
             if let Ok(bytes) = engine.decode(text) {
                 return Ok(bytes);
@@ -147,7 +149,11 @@ mod tests {
     fn unknown_enum_value_names_its_path() {
         let err = from_json_str::<Outer>(r#"{"inner":{"mode":"WORMHOLE","count":1}}"#).unwrap_err();
         assert_eq!(err.path, "inner.mode");
-        assert!(err.to_string().starts_with("inner.mode: unknown value `WORMHOLE`"), "{err}");
+        assert!(
+            err.to_string()
+                .starts_with("inner.mode: unknown value `WORMHOLE`"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -9,8 +9,8 @@
 pub mod container;
 pub mod duration;
 pub mod executor;
-pub mod flags;
 pub mod fetcher;
+pub mod flags;
 pub mod health;
 pub mod ids;
 pub mod json;

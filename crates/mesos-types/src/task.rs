@@ -138,8 +138,9 @@ pub struct Environment {
     pub variables: Vec<Variable>,
 }
 
-/// `mesos.CommandInfo.URI`: something the fetcher puts into the sandbox.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// `mesos.CommandInfo.URI`: something the fetcher puts into the sandbox, plus our optional
+/// `checksum` (beyond Mesos; a Mesos agent ignores it, our fetcher verifies it).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Uri {
     pub value: String,
     #[serde(
@@ -163,6 +164,9 @@ pub struct Uri {
     pub cache: Option<bool>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub output_file: Option<String>,
+    /// Beyond Mesos: `sha256:<hex>`, verified before the file is placed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub checksum: Option<String>,
 }
 
 impl Uri {
@@ -174,6 +178,7 @@ impl Uri {
             extract: None,
             cache: None,
             output_file: None,
+            checksum: None,
         }
     }
 

@@ -104,7 +104,10 @@ mod tests {
 
     #[test]
     fn base64_matches_the_standard_alphabet() {
-        assert_eq!(base64("mesos-test:mesos-test-password"), "bWVzb3MtdGVzdDptZXNvcy10ZXN0LXBhc3N3b3Jk");
+        assert_eq!(
+            base64("mesos-test:mesos-test-password"),
+            "bWVzb3MtdGVzdDptZXNvcy10ZXN0LXBhc3N3b3Jk"
+        );
         assert_eq!(base64("a"), "YQ==");
         assert_eq!(base64("ab"), "YWI=");
     }
