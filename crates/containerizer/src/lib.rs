@@ -7,4 +7,5 @@ pub mod executor_launch;
 pub mod flags;
 pub mod logging;
 pub mod paths;
+pub mod prepare;
 pub mod validate;

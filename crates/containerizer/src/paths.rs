@@ -117,7 +117,10 @@ mod tests {
         assert_eq!(w.sandbox("c1"), Path::new("/w/sandboxes/c1"));
         let m = w.container_meta("c1");
         assert_eq!(m.task(), Path::new("/w/meta/containers/c1/task.json"));
-        assert_eq!(m.updates(), Path::new("/w/meta/containers/c1/updates.jsonl"));
+        assert_eq!(
+            m.updates(),
+            Path::new("/w/meta/containers/c1/updates.jsonl")
+        );
         assert_eq!(w.default_fetcher_cache(), Path::new("/w/fetcher_cache"));
     }
 }
