@@ -1,0 +1,90 @@
+//! Spawning `docker run` (spec §1.4): attached (no `-d`), stdin `/dev/null`, stdout and
+//! stderr wherever the caller wants them (the executor streams them into the sandbox),
+//! environment values through the CLI's own environment.
+
+use std::process::Stdio;
+
+use tokio::process::Child;
+use tracing::info;
+
+use crate::error::{DockerError, Result};
+use crate::process::Docker;
+use crate::redact::display_argv;
+use crate::run_options::RunCommand;
+
+/// A running `docker run` client. Its exit status is the container's exit code, or
+/// 125/126/127 when docker failed before the container ran. Dropping the handle kills the
+/// CLI (not the container, which the daemon keeps running: stop it with
+/// [`Docker::stop`]).
+#[derive(Debug)]
+pub struct RunHandle {
+    child: Child,
+    /// The redacted argv, for logs.
+    display: String,
+}
+
+impl RunHandle {
+    /// The CLI's pid (until it has been waited for).
+    pub fn pid(&self) -> Option<u32> {
+        self.child.id()
+    }
+
+    /// The CLI's stdout when [`Docker::run`] was given [`Stdio::piped`].
+    pub fn take_stdout(&mut self) -> Option<tokio::process::ChildStdout> {
+        self.child.stdout.take()
+    }
+
+    /// The CLI's stderr when [`Docker::run`] was given [`Stdio::piped`].
+    pub fn take_stderr(&mut self) -> Option<tokio::process::ChildStderr> {
+        self.child.stderr.take()
+    }
+
+    /// Waits for `docker run` to exit: `Some(code)`, or `None` when it was killed by a
+    /// signal. Cancel-safe.
+    pub async fn wait(&mut self) -> Result<Option<i32>> {
+        let status =
+            self.child.wait().await.map_err(|e| {
+                DockerError::io(format!("Failed to wait for '{}'", self.display), e)
+            })?;
+        Ok(status.code())
+    }
+
+    /// Sends SIGKILL to the CLI (not to the container).
+    pub fn start_kill(&mut self) -> Result<()> {
+        self.child
+            .start_kill()
+            .map_err(|e| DockerError::io("Failed to kill docker run", e))
+    }
+
+    /// The redacted argv this was started with.
+    pub fn display_argv(&self) -> &str {
+        &self.display
+    }
+}
+
+impl Docker {
+    /// Starts `docker run` for `command` (from [`crate::build_run_command`]) with the given
+    /// stdout/stderr. The CLI inherits our environment plus `command.env`, from which it
+    /// reads the values of the `-e NAME` arguments.
+    ///
+    /// Must be called within a tokio runtime. Bound it with
+    /// [`Docker::inspect_until_started`] to detect the start.
+    pub fn run(
+        &self,
+        command: &RunCommand,
+        stdout: impl Into<Stdio>,
+        stderr: impl Into<Stdio>,
+    ) -> Result<RunHandle> {
+        let shown = display_argv(&command.argv(self));
+        info!(argv = %shown, env = ?command.env_names(), "starting docker run");
+        let mut cmd = self.command(&command.args);
+        cmd.envs(command.env.iter().map(|(k, v)| (k, v)))
+            .stdout(stdout)
+            .stderr(stderr);
+        let child = cmd.spawn().map_err(|e| self.spawn_error("run", e))?;
+        Ok(RunHandle {
+            child,
+            display: shown,
+        })
+    }
+}
