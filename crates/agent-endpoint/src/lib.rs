@@ -1,1 +1,424 @@
-//! (being written)
+//! The agent side of the Mesos v1 Executor HTTP API, for the containerizer to host.
+//!
+//! [`AgentEndpoint::bind`] serves `POST /api/v1/executor` and `POST /slave(1)/api/v1/executor`
+//! (HTTP/1.1, JSON) with the agent's status codes, checked in the agent's order. An executor's
+//! `SUBSCRIBE` is answered `200` with a never-ending chunked RecordIO stream of events
+//! (`SUBSCRIBED` first, then `LAUNCH`, `KILL`, `ACKNOWLEDGED`, `SHUTDOWN`, `MESSAGE`,
+//! `HEARTBEAT`); `UPDATE` and `MESSAGE` are answered `202`.
+//!
+//! The owner drives it:
+//! 1. [`AgentEndpoint::register_executor`] before starting the executor process (or
+//!    [`AgentEndpoint::recover_executor`] for one that survived an owner restart), then
+//!    [`AgentEndpoint::launch_task`]: the LAUNCH waits until the executor subscribes.
+//! 2. Read [`EndpointEvent`]s from the receiver `bind` returned: subscriptions,
+//!    disconnections, status updates (deduplicated by uuid, in arrival order), messages.
+//! 3. Accept (checkpoint) each [`StatusUpdate`], then call [`AgentEndpoint::acknowledge`]:
+//!    only then does the executor get `ACKNOWLEDGED` (unless [`EndpointConfig::auto_acknowledge`]).
+//! 4. [`AgentEndpoint::kill_task`], [`AgentEndpoint::shutdown_executor`],
+//!    [`AgentEndpoint::unregister_executor`] when the executor is gone.
+//!
+//! Not supported (answered with a clear error): `application/x-protobuf` (415, or 406 for a
+//! SUBSCRIBE accepting only protobuf), executor authentication tokens (not checked).
+
+mod body;
+mod error;
+mod http;
+mod registry;
+pub mod validate;
+
+pub use error::EndpointError;
+pub use http::EXECUTOR_API_PATHS;
+
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper_util::rt::TokioIo;
+use mesos_types::status::TaskStatus;
+use mesos_types::task::{ExecutorInfo, FrameworkInfo, KillPolicy, TaskInfo};
+use mesos_types::{ContainerId, ExecutorId, FrameworkId, TaskId};
+use registry::Registry;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::net::TcpListener;
+use tokio::sync::{mpsc, watch};
+
+/// The agent's executor heartbeat interval (`DEFAULT_EXECUTOR_HEARTBEAT_INTERVAL`).
+pub const DEFAULT_HEARTBEAT_INTERVAL: Duration = Duration::from_secs(30 * 60);
+
+/// Largest request body accepted (a re-SUBSCRIBE carries whole TaskInfos).
+pub const DEFAULT_MAX_REQUEST_BODY: usize = 64 << 20;
+
+/// How to run the endpoint.
+#[derive(Debug, Clone)]
+pub struct EndpointConfig {
+    /// Where to listen; port 0 picks a free port ([`AgentEndpoint::local_addr`] tells which).
+    pub bind_addr: SocketAddr,
+    /// `mesos.v1.AgentInfo` sent in SUBSCRIBED. `hostname` is filled with the bound IP and
+    /// `port` with the bound port when absent. `id.value`, when present, is the agent id
+    /// put into updates that lack one; an update naming another agent is dropped unACKed,
+    /// as the agent does.
+    pub agent_info: serde_json::Value,
+    /// HEARTBEAT event interval on each subscription (zero: none).
+    pub heartbeat_interval: Duration,
+    /// ACK every new update as soon as it is queued to the owner (for owners that keep no
+    /// checkpoint). Off by default: the owner calls [`AgentEndpoint::acknowledge`].
+    pub auto_acknowledge: bool,
+    /// Request body limit in bytes (413 beyond it).
+    pub max_request_body: usize,
+}
+
+impl EndpointConfig {
+    /// Defaults: agent info filled in at bind time, heartbeats every 30 minutes, explicit
+    /// acknowledgements, 64 MiB request limit.
+    pub fn new(bind_addr: SocketAddr) -> Self {
+        Self {
+            bind_addr,
+            agent_info: serde_json::json!({}),
+            heartbeat_interval: DEFAULT_HEARTBEAT_INTERVAL,
+            auto_acknowledge: false,
+            max_request_body: DEFAULT_MAX_REQUEST_BODY,
+        }
+    }
+}
+
+/// A status update received from an executor, new to this endpoint (duplicates are not
+/// delivered twice). `status` has `source`, `agent_id` (when the endpoint knows it) and
+/// `container_status.container_id` filled in, as the agent does.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StatusUpdate {
+    pub framework_id: FrameworkId,
+    pub executor_id: ExecutorId,
+    /// The update's uuid (the 16 raw bytes); pass it to [`AgentEndpoint::acknowledge`].
+    pub uuid: [u8; 16],
+    pub status: TaskStatus,
+}
+
+/// What the endpoint tells its owner, in the order it happened.
+#[derive(Debug, Clone, PartialEq)]
+pub enum EndpointEvent {
+    /// The executor subscribed (`reconnected`: it had subscribed before).
+    Subscribed {
+        framework_id: FrameworkId,
+        executor_id: ExecutorId,
+        reconnected: bool,
+    },
+    /// The executor's subscription stream ended (connection lost or closed).
+    Disconnected {
+        framework_id: FrameworkId,
+        executor_id: ExecutorId,
+    },
+    /// A new status update; acknowledge it once accepted.
+    Update(Box<StatusUpdate>),
+    /// Data for the scheduler (`Call.Message`).
+    Message {
+        framework_id: FrameworkId,
+        executor_id: ExecutorId,
+        data: Vec<u8>,
+    },
+    /// A task whose LAUNCH was sent but which the re-subscribing executor does not know
+    /// (not in `unacknowledged_tasks`, no update ever received): report it lost
+    /// (`TASK_LOST`/`TASK_DROPPED`, `REASON_AGENT_RESTARTED`), as the agent does.
+    TaskLost {
+        framework_id: FrameworkId,
+        executor_id: ExecutorId,
+        task: Box<TaskInfo>,
+    },
+}
+
+/// What became of a kill request.
+#[derive(Debug, Clone, PartialEq)]
+pub enum KillOutcome {
+    /// KILL written to the executor's stream.
+    Sent,
+    /// The executor is disconnected; KILL goes out when it resubscribes.
+    Queued,
+    /// The task had not reached the executor yet: it was withdrawn and will never launch.
+    /// Report `TASK_KILLED` (`REASON_TASK_KILLED_DURING_LAUNCH`) yourself.
+    NotLaunched(Box<TaskInfo>),
+}
+
+/// The receiving end of the endpoint's [`EndpointEvent`]s. Keep draining it: it is
+/// unbounded so the HTTP side never blocks on the owner.
+pub type EndpointEvents = mpsc::UnboundedReceiver<EndpointEvent>;
+
+struct Shared {
+    registry: Arc<Mutex<Registry>>,
+    local_addr: SocketAddr,
+    shutdown: watch::Sender<bool>,
+}
+
+/// A running executor API endpoint. Cheap to clone; all clones drive the same endpoint.
+#[derive(Clone)]
+pub struct AgentEndpoint {
+    shared: Arc<Shared>,
+}
+
+impl std::fmt::Debug for AgentEndpoint {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AgentEndpoint")
+            .field("local_addr", &self.shared.local_addr)
+            .finish_non_exhaustive()
+    }
+}
+
+impl AgentEndpoint {
+    /// Binds `config.bind_addr` and starts serving on the current tokio runtime.
+    pub async fn bind(
+        config: EndpointConfig,
+    ) -> Result<(AgentEndpoint, EndpointEvents), EndpointError> {
+        let listener = TcpListener::bind(config.bind_addr)
+            .await
+            .map_err(|source| EndpointError::Bind {
+                addr: config.bind_addr,
+                source,
+            })?;
+        let local_addr = listener
+            .local_addr()
+            .map_err(|source| EndpointError::Bind {
+                addr: config.bind_addr,
+                source,
+            })?;
+
+        let mut agent_info = config.agent_info.clone();
+        if !agent_info.is_object() {
+            agent_info = serde_json::json!({});
+        }
+        if agent_info.get("hostname").is_none() {
+            agent_info["hostname"] = local_addr.ip().to_string().into();
+        }
+        if agent_info.get("port").is_none() {
+            agent_info["port"] = local_addr.port().into();
+        }
+
+        let (events_tx, events_rx) = mpsc::unbounded_channel();
+        let registry = Arc::new(Mutex::new(Registry::new(
+            events_tx,
+            agent_info,
+            config.auto_acknowledge,
+            config.heartbeat_interval,
+        )));
+        let (shutdown, shutdown_rx) = watch::channel(false);
+        tokio::spawn(accept_loop(
+            listener,
+            registry.clone(),
+            config.max_request_body,
+            shutdown_rx,
+        ));
+        tracing::info!(%local_addr, "executor API endpoint listening");
+        Ok((
+            AgentEndpoint {
+                shared: Arc::new(Shared {
+                    registry,
+                    local_addr,
+                    shutdown,
+                }),
+            },
+            events_rx,
+        ))
+    }
+
+    /// The address actually bound (use it for `MESOS_AGENT_ENDPOINT`).
+    pub fn local_addr(&self) -> SocketAddr {
+        self.shared.local_addr
+    }
+
+    /// `MESOS_SLAVE_PID` matching this endpoint: `slave(1)@<ip>:<port>`.
+    pub fn agent_pid(&self) -> String {
+        format!("slave(1)@{}", self.shared.local_addr)
+    }
+
+    fn with<T>(
+        &self,
+        f: impl FnOnce(&mut Registry) -> Result<T, EndpointError>,
+    ) -> Result<T, EndpointError> {
+        let mut registry = self
+            .shared
+            .registry
+            .lock()
+            .map_err(|_| EndpointError::Closed)?;
+        f(&mut registry)
+    }
+
+    /// Expects an executor: its SUBSCRIBE is accepted from now on. `framework_info.id` must
+    /// be set; `container_id` goes into SUBSCRIBED (the executor names its docker container
+    /// `mesos-<container_id>`).
+    pub fn register_executor(
+        &self,
+        framework_info: FrameworkInfo,
+        executor_info: ExecutorInfo,
+        container_id: ContainerId,
+    ) -> Result<(), EndpointError> {
+        self.with(|r| {
+            r.register(framework_info, executor_info, container_id)
+                .map(|_| ())
+        })
+    }
+
+    /// Re-adopts an executor that was running under a previous incarnation of the owner:
+    /// `tasks` were already delivered to it, and the updates whose uuids are in
+    /// `acknowledged` were already accepted (their resends are ACKed, not delivered again).
+    pub fn recover_executor(
+        &self,
+        framework_info: FrameworkInfo,
+        executor_info: ExecutorInfo,
+        container_id: ContainerId,
+        tasks: Vec<TaskInfo>,
+        acknowledged: Vec<[u8; 16]>,
+    ) -> Result<(), EndpointError> {
+        self.with(|r| {
+            r.recover(
+                framework_info,
+                executor_info,
+                container_id,
+                tasks,
+                acknowledged,
+            )
+        })
+    }
+
+    /// Forgets the executor and ends its subscription stream.
+    pub fn unregister_executor(
+        &self,
+        framework_id: &FrameworkId,
+        executor_id: &ExecutorId,
+    ) -> Result<(), EndpointError> {
+        self.with(|r| r.unregister(framework_id, executor_id))
+    }
+
+    /// Sends LAUNCH for `task`, now if the executor is subscribed (returns `true`), else as
+    /// soon as it subscribes (`false`).
+    pub fn launch_task(
+        &self,
+        framework_id: &FrameworkId,
+        executor_id: &ExecutorId,
+        task: TaskInfo,
+    ) -> Result<bool, EndpointError> {
+        self.with(|r| r.launch(framework_id, executor_id, task))
+    }
+
+    /// Sends KILL for a task, with `kill_policy` overriding the task's own grace period for
+    /// this kill when given.
+    pub fn kill_task(
+        &self,
+        framework_id: &FrameworkId,
+        executor_id: &ExecutorId,
+        task_id: &TaskId,
+        kill_policy: Option<KillPolicy>,
+    ) -> Result<KillOutcome, EndpointError> {
+        self.with(|r| r.kill(framework_id, executor_id, task_id, kill_policy))
+    }
+
+    /// Sends SHUTDOWN (returns `true`), or answers the executor's next SUBSCRIBE with one
+    /// (`false`). The executor takes no new tasks afterwards. Destroying the container when
+    /// the shutdown grace period has passed is the owner's job.
+    pub fn shutdown_executor(
+        &self,
+        framework_id: &FrameworkId,
+        executor_id: &ExecutorId,
+    ) -> Result<bool, EndpointError> {
+        self.with(|r| r.shutdown(framework_id, executor_id))
+    }
+
+    /// Sends a scheduler MESSAGE; `false` when the executor is not connected (messages are
+    /// not queued: Mesos gives them no delivery guarantee).
+    pub fn send_message(
+        &self,
+        framework_id: &FrameworkId,
+        executor_id: &ExecutorId,
+        data: Vec<u8>,
+    ) -> Result<bool, EndpointError> {
+        self.with(|r| r.message(framework_id, executor_id, data))
+    }
+
+    /// The owner has accepted (checkpointed) the update with `uuid`: sends ACKNOWLEDGED.
+    /// Returns `false` when the executor is not connected right now; it then resends the
+    /// update when it resubscribes and gets the ACK at once.
+    pub fn acknowledge(
+        &self,
+        framework_id: &FrameworkId,
+        executor_id: &ExecutorId,
+        task_id: &TaskId,
+        uuid: [u8; 16],
+    ) -> Result<bool, EndpointError> {
+        self.with(|r| r.acknowledge(framework_id, executor_id, task_id, uuid))
+    }
+
+    /// [`AgentEndpoint::acknowledge`] for a received [`StatusUpdate`].
+    pub fn acknowledge_update(&self, update: &StatusUpdate) -> Result<bool, EndpointError> {
+        self.acknowledge(
+            &update.framework_id,
+            &update.executor_id,
+            &update.status.task_id,
+            update.uuid,
+        )
+    }
+
+    /// `Some(true)` while the executor has a live subscription stream, `Some(false)` when it
+    /// is registered without one, `None` when unknown.
+    pub fn is_connected(
+        &self,
+        framework_id: &FrameworkId,
+        executor_id: &ExecutorId,
+    ) -> Option<bool> {
+        self.shared
+            .registry
+            .lock()
+            .ok()?
+            .is_connected(framework_id, executor_id)
+    }
+
+    /// Stops listening, closes every connection and forgets every executor. Executors see
+    /// their stream end (a disconnection) and, if they checkpoint, try to resubscribe.
+    pub async fn shutdown(&self) {
+        let _ = self.shared.shutdown.send(true);
+        if let Ok(mut r) = self.shared.registry.lock() {
+            r.close();
+        }
+        // Let the accept loop and connection tasks observe the signal and drop their sockets.
+        tokio::task::yield_now().await;
+    }
+}
+
+async fn accept_loop(
+    listener: TcpListener,
+    registry: Arc<Mutex<Registry>>,
+    max_body: usize,
+    mut shutdown: watch::Receiver<bool>,
+) {
+    loop {
+        let (stream, peer) = tokio::select! {
+            _ = shutdown.changed() => return,
+            accepted = listener.accept() => match accepted {
+                Ok(pair) => pair,
+                Err(e) => {
+                    // EMFILE and friends: back off a little instead of spinning.
+                    tracing::warn!(error = %e, "accepting a connection failed");
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                    continue;
+                }
+            },
+        };
+        let _ = stream.set_nodelay(true);
+        let registry = registry.clone();
+        let mut shutdown = shutdown.clone();
+        tokio::spawn(async move {
+            let service = service_fn(move |req| {
+                let registry = registry.clone();
+                async move {
+                    Ok::<_, std::convert::Infallible>(http::handle(registry, max_body, req).await)
+                }
+            });
+            let conn = http1::Builder::new()
+                .keep_alive(true)
+                .serve_connection(TokioIo::new(stream), service);
+            tokio::select! {
+                result = conn => {
+                    if let Err(e) = result {
+                        tracing::debug!(%peer, error = %e, "executor connection ended");
+                    }
+                }
+                _ = shutdown.changed() => {}
+            }
+        });
+    }
+}
