@@ -3,9 +3,24 @@
 //! endpoint hosted in this process, and checkpoints what it does so it can recover.
 
 pub mod checkpoint;
+pub mod cli;
+pub mod commands;
 pub mod executor_launch;
+pub mod executor_process;
+pub mod explain;
 pub mod flags;
 pub mod logging;
 pub mod paths;
 pub mod prepare;
+pub mod record;
+pub mod run;
+pub mod status_line;
 pub mod validate;
+
+/// The version and the git commit this build came from.
+pub const VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (commit ",
+    env!("MESOS_DOCKER_GIT_COMMIT"),
+    ")"
+);

@@ -1,0 +1,31 @@
+//! `explain TASK.json`: print what `run` would do; create nothing.
+
+use crate::cli::ExplainArgs;
+use crate::explain::{explain as explain_task, render};
+use crate::flags::ContainerizerFlags;
+use crate::paths::WorkDir;
+use crate::prepare::prepare;
+use docker_cli::Docker;
+
+pub async fn explain(flags: ContainerizerFlags, args: ExplainArgs) -> anyhow::Result<i32> {
+    let docker = Docker::new(&flags.docker, Some(&flags.docker_socket))?;
+    let work = WorkDir::new(flags.work_dir());
+    // The agent id is read, never created, so that explain leaves nothing behind.
+    let agent_id = std::fs::read_to_string(work.agent_id_file())
+        .map(|s| s.trim().to_string())
+        .unwrap_or_else(|_| "<agent id>".into());
+    let spec = prepare(
+        &args.task.task,
+        args.task.executor.as_deref(),
+        args.task.container_id.as_deref(),
+        &agent_id,
+    )?;
+    let sandbox = work.sandbox(&spec.container_id);
+    let explanation = explain_task(&spec, &flags, &docker, &sandbox, &agent_id).await?;
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&explanation)?);
+    } else {
+        print!("{}", render(&explanation));
+    }
+    Ok(0)
+}

@@ -1,0 +1,284 @@
+//! `explain`: what `run` would do for a task — the exact `docker run` argv the executor will
+//! use (environment values never appear; anything secret-looking is redacted), the mounts,
+//! and whether the image will be pulled — without creating anything.
+
+use crate::flags::ContainerizerFlags;
+use crate::prepare::{BadInput, LaunchSpec};
+use crate::run::{COMMAND_EXECUTOR_CPUS, COMMAND_EXECUTOR_MEM_MB};
+use docker_cli::{
+    build_run_command, ContainerDnsInfo, Docker, MesosLabels, RunCommand, RunOptions,
+};
+use mesos_types::resources::Resource;
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::path::Path;
+
+/// The task container's `docker run` options, as `mesos-docker-executor` builds them from
+/// the task: requests are the task's resources plus the command executor's, the caller
+/// environment is `--task_environment`.
+pub fn task_run_options(
+    spec: &LaunchSpec,
+    flags: &ContainerizerFlags,
+    sandbox: &Path,
+    agent_id: &str,
+) -> Result<RunOptions, BadInput> {
+    let task = &spec.task;
+    let container = task
+        .container
+        .clone()
+        .ok_or_else(|| BadInput("container: is missing".into()))?;
+    let command = task.command.clone().unwrap_or_default();
+    let mut options = RunOptions::new(
+        container,
+        command,
+        spec.container_name(),
+        sandbox.display().to_string(),
+        flags.sandbox_directory.clone(),
+    );
+    let mut resources = task.resources.clone();
+    resources.push(Resource::scalar("cpus", COMMAND_EXECUTOR_CPUS));
+    resources.push(Resource::scalar("mem", COMMAND_EXECUTOR_MEM_MB));
+    options.resources = Some(resources);
+    options.limits = task.limits.clone();
+    options.enable_cfs_quota = flags.cgroups_enable_cfs;
+    options.env = BTreeMap::from([("MESOS_TASK_ID".to_string(), task.task_id.value.clone())]);
+    if let Some(dns) = &flags.default_container_dns {
+        options.default_dns = Some(
+            ContainerDnsInfo::parse(dns)
+                .map_err(|e| BadInput(format!("--default_container_dns: {e}")))?,
+        );
+    }
+    options.labels = MesosLabels {
+        agent_id: Some(agent_id.to_string()),
+        framework_id: spec.framework.id.as_ref().map(|f| f.value.clone()),
+        executor_id: Some(spec.executor_id.value.clone()),
+        task_id: Some(task.task_id.value.clone()),
+        container_id: Some(spec.container_id.clone()),
+    };
+    options.host_memory_bytes = host_memory_bytes();
+    Ok(options)
+}
+
+/// Builds the task container's `docker run` command: the dry run that keeps bad input away
+/// from Docker.
+pub fn task_run_command(
+    spec: &LaunchSpec,
+    flags: &ContainerizerFlags,
+    sandbox: &Path,
+    agent_id: &str,
+) -> Result<RunCommand, BadInput> {
+    let options = task_run_options(spec, flags, sandbox, agent_id)?;
+    build_run_command(&options).map_err(|e| BadInput(format!("task: {e}")))
+}
+
+/// Total memory of this host, for `--oom-score-adj`.
+fn host_memory_bytes() -> Option<u64> {
+    let meminfo = std::fs::read_to_string("/proc/meminfo").ok()?;
+    let line = meminfo.lines().find(|l| l.starts_with("MemTotal:"))?;
+    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib * 1024)
+}
+
+/// A mount of the task container.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct Mount {
+    pub source: String,
+    pub target: String,
+    pub mode: String,
+}
+
+/// Everything `explain` reports.
+#[derive(Debug, Clone, Serialize)]
+pub struct Explanation {
+    pub container_id: String,
+    pub container_name: String,
+    pub task_id: String,
+    pub sandbox: String,
+    pub mapped_directory: String,
+    pub image: String,
+    /// `always` (force_pull_image), `if missing`, or `no` (present).
+    pub pull: String,
+    pub uris: Vec<String>,
+    pub docker_run: Vec<String>,
+    /// Names of the variables the container gets; their values are never printed.
+    pub environment: Vec<String>,
+    pub mounts: Vec<Mount>,
+    pub executor: Vec<String>,
+}
+
+/// Reads `-v` specs off the argv.
+fn mounts(args: &[String]) -> Vec<Mount> {
+    args.windows(2)
+        .filter(|w| w[0] == "-v")
+        .map(|w| {
+            let parts: Vec<&str> = w[1].split(':').collect();
+            Mount {
+                source: parts.first().unwrap_or(&"").to_string(),
+                target: parts.get(1).unwrap_or(&"").to_string(),
+                mode: parts.get(2).unwrap_or(&"rw").to_string(),
+            }
+        })
+        .collect()
+}
+
+/// Explains `spec` under `flags`; only reads (the image store, to say whether a pull is
+/// needed).
+pub async fn explain(
+    spec: &LaunchSpec,
+    flags: &ContainerizerFlags,
+    docker: &Docker,
+    sandbox: &Path,
+    agent_id: &str,
+) -> Result<Explanation, BadInput> {
+    let command = task_run_command(spec, flags, sandbox, agent_id)?;
+    let image = spec.image().unwrap_or_default().to_string();
+    let pull = if spec.force_pull() {
+        "always (force_pull_image)".to_string()
+    } else {
+        match docker
+            .inspect_image(&docker_cli::normalize_image(&image))
+            .await
+        {
+            Ok(_) => "no (the image is present)".into(),
+            Err(e) if e.is_not_found() => "yes (the image is not present)".into(),
+            Err(e) => format!("if missing (cannot tell: {e})"),
+        }
+    };
+    let uris = spec
+        .task
+        .command
+        .as_ref()
+        .map(|c| c.uris.iter().map(|u| u.value.clone()).collect())
+        .unwrap_or_default();
+    let launcher = flags.launcher_dir();
+    let task_env = crate::run::task_environment(spec);
+    let executor_args =
+        crate::executor_launch::executor_args(&crate::executor_launch::ExecutorFlags {
+            docker: &flags.docker,
+            docker_socket: &flags.docker_socket,
+            container: &spec.container_name(),
+            sandbox_directory: sandbox,
+            mapped_directory: &flags.sandbox_directory,
+            launcher_dir: &launcher,
+            stop_timeout: flags.docker_stop_timeout,
+            cgroups_enable_cfs: flags.cgroups_enable_cfs,
+            default_container_dns: flags.default_container_dns.as_deref(),
+            task_environment: Some(&task_env),
+        });
+    let mut executor = vec![crate::executor_process::executor_path(&launcher)
+        .display()
+        .to_string()];
+    executor.extend(executor_args);
+    Ok(Explanation {
+        container_id: spec.container_id.clone(),
+        container_name: spec.container_name(),
+        task_id: spec.task.task_id.value.clone(),
+        sandbox: sandbox.display().to_string(),
+        mapped_directory: flags.sandbox_directory.clone(),
+        image,
+        pull,
+        uris,
+        docker_run: command.redacted(docker),
+        environment: command
+            .env_names()
+            .into_iter()
+            .map(str::to_string)
+            .collect(),
+        mounts: mounts(&command.args),
+        executor,
+    })
+}
+
+/// The human rendering of an [`Explanation`].
+pub fn render(e: &Explanation) -> String {
+    let mut out = String::new();
+    let mut line = |k: &str, v: &str| out.push_str(&format!("{k:<16}{v}\n"));
+    line(
+        "container",
+        &format!("{} (id {})", e.container_name, e.container_id),
+    );
+    line("task", &e.task_id);
+    line(
+        "sandbox",
+        &format!("{} -> {}", e.sandbox, e.mapped_directory),
+    );
+    line("image", &e.image);
+    line("pull", &e.pull);
+    line(
+        "fetch",
+        &if e.uris.is_empty() {
+            "nothing".to_string()
+        } else {
+            e.uris.join(" ")
+        },
+    );
+    line("environment", &e.environment.join(" "));
+    for m in &e.mounts {
+        line(
+            "mount",
+            &format!("{} -> {} ({})", m.source, m.target, m.mode),
+        );
+    }
+    line("executor", &shell_words(&e.executor));
+    line("docker run", &shell_words(&e.docker_run));
+    out
+}
+
+/// Joins words for display, quoting those a shell would split.
+fn shell_words(words: &[String]) -> String {
+    words
+        .iter()
+        .map(|w| {
+            if !w.is_empty()
+                && w.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "-_./:=,@%+*".contains(c))
+            {
+                w.clone()
+            } else {
+                format!("'{}'", w.replace('\'', r"'\''"))
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mounts_are_read_off_the_argv() {
+        let args: Vec<String> = [
+            "run",
+            "-v",
+            "/a:/b:ro",
+            "-v",
+            "/s:/mnt/mesos/sandbox",
+            "img",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        assert_eq!(
+            mounts(&args),
+            vec![
+                Mount {
+                    source: "/a".into(),
+                    target: "/b".into(),
+                    mode: "ro".into()
+                },
+                Mount {
+                    source: "/s".into(),
+                    target: "/mnt/mesos/sandbox".into(),
+                    mode: "rw".into()
+                },
+            ]
+        );
+    }
+
+    #[test]
+    fn shell_words_quote_what_needs_it() {
+        let w: Vec<String> = vec!["-c".into(), "echo $HOME".into(), "it's".into()];
+        assert_eq!(shell_words(&w), r"-c 'echo $HOME' 'it'\''s'");
+    }
+}

@@ -1,0 +1,203 @@
+//! Bad input never reaches Docker: every case exits 125 with a message that names the
+//! problem, and leaves no sandbox, no checkpoint, no container and no executor behind.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+const BIN: &str = env!("CARGO_BIN_EXE_mesos-docker-containerizer");
+
+/// A valid task to break one field at a time.
+const GOOD: &str = r#"{
+  "name": "t",
+  "resources": [
+    {"name": "cpus", "type": "SCALAR", "scalar": {"value": 0.1}},
+    {"name": "mem", "type": "SCALAR", "scalar": {"value": 32}},
+    {"name": "ports", "type": "RANGES", "ranges": {"range": [{"begin": 31000, "end": 31001}]}}
+  ],
+  "command": {"value": "true"},
+  "container": {"type": "DOCKER", "docker": {"image": "mesos-test/busybox:latest"}}
+}"#;
+
+struct Case {
+    name: &'static str,
+    /// The task file's content (`None`: no file at that path).
+    task: Option<String>,
+    extra_args: Vec<&'static str>,
+    expect: &'static str,
+}
+
+fn replace(from: &str, to: &str) -> Option<String> {
+    assert!(GOOD.contains(from), "the good task lacks {from:?}");
+    Some(GOOD.replacen(from, to, 1))
+}
+
+fn case(name: &'static str, task: Option<String>, expect: &'static str) -> Case {
+    Case {
+        name,
+        task,
+        extra_args: Vec::new(),
+        expect,
+    }
+}
+
+fn flag_case(name: &'static str, args: Vec<&'static str>, expect: &'static str) -> Case {
+    Case {
+        name,
+        task: Some(GOOD.to_string()),
+        extra_args: args,
+        expect,
+    }
+}
+
+const IMAGE: &str = r#""docker": {"image": "mesos-test/busybox:latest"}"#;
+
+fn docker(inner: &str) -> Option<String> {
+    replace(
+        IMAGE,
+        &format!(r#""docker": {{"image": "mesos-test/busybox:latest", {inner}}}"#),
+    )
+}
+
+fn cases() -> Vec<Case> {
+    vec![
+        case("missing image", replace(IMAGE, r#""docker": {}"#), "container.docker: missing field `image`"),
+        case("empty image", replace(r#""image": "mesos-test/busybox:latest""#, r#""image": """#), "container.docker.image: is empty"),
+        case("image with spaces", replace(r#""image": "mesos-test/busybox:latest""#, r#""image": "a b""#), "invalid image name"),
+        case("wrong type for a scalar", replace(r#""value": 0.1"#, r#""value": "abc""#), "resources[0].scalar.value"),
+        case("non-numeric mem", replace(r#""value": 32"#, r#""value": "lots""#), "resources[1].scalar.value"),
+        case("negative cpus", replace(r#""value": 0.1"#, r#""value": -2"#), "invalid cpus amount -2"),
+        case("infinite cpus", replace(r#""value": 0.1"#, r#""value": "Infinity""#), "invalid cpus amount inf"),
+        case("truncated JSON", Some(GOOD[..GOOD.len() / 2].to_string()), "is not valid JSON (line"),
+        case("empty file", Some(String::new()), "is not valid JSON"),
+        case("JSON array", Some("[]".into()), "must hold a JSON object"),
+        case("unreadable task file", None, "cannot read task file"),
+        case("unknown network mode", docker(r#""network": "WORMHOLE""#), "container.docker.network: unknown value `WORMHOLE`"),
+        case("unknown container type", replace(r#""type": "DOCKER""#, r#""type": "KUBERNETES""#), "container.type: unknown value `KUBERNETES`"),
+        case("MESOS container type", replace(r#""type": "DOCKER""#, r#""type": "MESOS""#), "container.type: unsupported container type MESOS"),
+        case("port mapping with host network", docker(r#""port_mappings": [{"host_port": 31000, "container_port": 80}]"#), "Port mappings are only supported for bridge and user-defined networks"),
+        case("port outside the port resources", docker(r#""network": "BRIDGE", "port_mappings": [{"host_port": 32000, "container_port": 80}]"#), "Port [32000] not included in resources"),
+        case("port out of range", docker(r#""network": "BRIDGE", "port_mappings": [{"host_port": 70000, "container_port": 80}]"#), "host_port: invalid port 70000"),
+        case("bad port protocol", docker(r#""network": "BRIDGE", "port_mappings": [{"host_port": 31000, "container_port": 80, "protocol": "icmp"}]"#), "unsupported protocol \"icmp\""),
+        case("port range begin after end", replace(r#"{"begin": 31000, "end": 31001}"#, r#"{"begin": 31005, "end": 31001}"#), "begin 31005 is after end 31001"),
+        case("both-relative volume paths", replace(IMAGE, &format!(r#"{IMAGE}, "volumes": [{{"host_path": "a", "container_path": "b", "mode": "RW"}}]"#)), "Both host_path 'a' and container_path 'b' of a volume are relative"),
+        case("unknown volume mode", replace(IMAGE, &format!(r#"{IMAGE}, "volumes": [{{"host_path": "/a", "container_path": "/b", "mode": "RX"}}]"#)), "mode: unknown value `RX`"),
+        case("volume without mode", replace(IMAGE, &format!(r#"{IMAGE}, "volumes": [{{"host_path": "/a", "container_path": "/b"}}]"#)), "missing field `mode`"),
+        case("hostname with host network", replace(IMAGE, &format!(r#"{IMAGE}, "hostname": "h""#)), "Unable to set hostname with host network mode"),
+        case("USER network without a name", docker(r#""network": "USER""#), "No network info found in container info"),
+        case("shell without a value", replace(r#""command": {"value": "true"}"#, r#""command": {"shell": true}"#), "command.value: shell is true (the default) but there is no command value"),
+        case("missing command", replace(r#""command": {"value": "true"},"#, ""), "command: is missing"),
+        case("missing container", replace(r#","container": {"type": "DOCKER", "docker": {"image": "mesos-test/busybox:latest"}}"#.trim_start_matches(','), r#""unused": 1"#), "container: is missing"),
+        case("env name with =", replace(r#""command": {"value": "true"}"#, r#""command": {"value": "true", "environment": {"variables": [{"name": "A=B", "value": "x"}]}}"#), "command.environment.variables[0].name: invalid variable name"),
+        case("secret reference", replace(r#""command": {"value": "true"}"#, r#""command": {"value": "true", "environment": {"variables": [{"name": "P", "type": "SECRET", "secret": {"type": "REFERENCE", "reference": {"name": "vault/p"}}}]}}"#), "secret references cannot be resolved here"),
+        case("output_file escaping the sandbox", replace(r#""command": {"value": "true"}"#, r#""command": {"value": "true", "uris": [{"value": "http://127.0.0.1:1/f", "output_file": "../../etc/x"}]}"#), "command.uris[0].output_file"),
+        case("absolute output_file", replace(r#""command": {"value": "true"}"#, r#""command": {"value": "true", "uris": [{"value": "http://127.0.0.1:1/f", "output_file": "/etc/x"}]}"#), "is not a path inside the sandbox"),
+        case("negative kill grace period", replace(r#""command": {"value": "true"}"#, r#""command": {"value": "true"}, "kill_policy": {"grace_period": {"nanoseconds": -1}}"#), "kill_policy.grace_period.nanoseconds: negative duration"),
+        case("task with its own executor", replace(r#""command": {"value": "true"}"#, r#""command": {"value": "true"}, "executor": {"executor_id": {"value": "e"}}"#), "must be launched with --executor"),
+        case("parameter key with dashes", docker(r#""parameters": [{"key": "--privileged", "value": "true"}]"#), "invalid docker parameter key"),
+        case("unsupported limit", replace(r#""command": {"value": "true"}"#, r#""command": {"value": "true"}, "limits": {"disk": {"value": 10}}"#), "limits.disk: unsupported limit"),
+        flag_case("container id with a dot", vec!["--container_id", "a.b"], "--container_id: invalid container id \"a.b\""),
+        flag_case("container id too long", vec!["--container_id", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"], "--container_id: invalid container id"),
+        flag_case("relative docker socket", vec!["--docker_socket", "docker.sock"], "Invalid Docker socket path: docker.sock"),
+        flag_case("bad default container dns", vec!["--default_container_dns", "{not json"], "--default_container_dns"),
+        flag_case("bad duration flag", vec!["--docker_stop_timeout=soon"], "--docker_stop_timeout"),
+        flag_case("unknown flag", vec!["--frobnicate=1"], "--frobnicate"),
+    ]
+}
+
+fn run_case(case: &Case, root: &Path) {
+    let work = root.join(format!("work-{}", case.name.replace(' ', "-")));
+    let task_path = root.join(format!("{}.json", case.name.replace(' ', "-")));
+    if let Some(text) = &case.task {
+        std::fs::write(&task_path, text).unwrap();
+    }
+    let cid = format!("bad-{}", uuid_like());
+    let mut cmd = Command::new(BIN);
+    cmd.arg(format!("--work_dir={}", work.display()))
+        .arg("run")
+        .arg(&task_path);
+    if !case
+        .extra_args
+        .iter()
+        .any(|a| a.starts_with("--container_id"))
+    {
+        cmd.args(["--container_id", &cid]);
+    }
+    cmd.args(&case.extra_args);
+    let out = cmd.output().expect("run the containerizer");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(
+        out.status.code(),
+        Some(125),
+        "{}: expected exit 125, got {:?}; stderr: {stderr}",
+        case.name,
+        out.status
+    );
+    assert!(
+        stderr.contains(case.expect),
+        "{}: expected {:?} in stderr: {stderr}",
+        case.name,
+        case.expect
+    );
+    // Nothing was created for the container.
+    for dir in ["sandboxes", "meta/containers"] {
+        let p = work.join(dir);
+        let entries: Vec<PathBuf> = std::fs::read_dir(&p)
+            .map(|r| r.map(|e| e.unwrap().path()).collect())
+            .unwrap_or_default();
+        assert!(
+            entries.is_empty(),
+            "{}: {dir} not empty: {entries:?}",
+            case.name
+        );
+    }
+    assert!(
+        !test_rig::container_exists(&format!("mesos-{cid}")),
+        "{}: a container was created",
+        case.name
+    );
+}
+
+fn uuid_like() -> String {
+    test_rig::unique_name("")
+}
+
+#[test]
+fn every_bad_input_exits_125_names_the_problem_and_leaves_nothing() {
+    let root = tempfile::tempdir().unwrap();
+    let cases = cases();
+    assert!(cases.len() >= 30, "the corpus has {} cases", cases.len());
+    for case in &cases {
+        run_case(case, root.path());
+    }
+}
+
+#[test]
+fn a_directory_as_task_file_is_rejected() {
+    let root = tempfile::tempdir().unwrap();
+    let out = Command::new(BIN)
+        .arg(format!("--work_dir={}", root.path().join("w").display()))
+        .args(["run"])
+        .arg(root.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(125));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("cannot read task file"), "{stderr}");
+}
+
+#[test]
+fn explain_of_bad_input_fails_the_same_way_and_touches_nothing() {
+    let root = tempfile::tempdir().unwrap();
+    let task = root.path().join("t.json");
+    std::fs::write(&task, GOOD.replacen(r#""value": 0.1"#, r#""value": -1"#, 1)).unwrap();
+    let work = root.path().join("w");
+    let out = Command::new(BIN)
+        .arg(format!("--work_dir={}", work.display()))
+        .arg("explain")
+        .arg(&task)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(125));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("invalid cpus amount -1"));
+    assert!(!work.exists(), "explain created the work dir");
+}
