@@ -1,0 +1,410 @@
+//! Every example in `examples/` run end to end through `mesos-docker-containerizer run`
+//! against the real Docker daemon, checked the way a user would: the printed status
+//! updates, the exit code, the sandbox files, and no container left behind.
+//!
+//! Needs `mesos-docker-executor` and `mesos-fetcher` next to the containerizer binary
+//! (`cargo build --workspace` puts them there; `scripts/test` does it first).
+
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+const BIN: &str = env!("CARGO_BIN_EXE_mesos-docker-containerizer");
+
+fn examples_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples")
+}
+
+fn launcher_dir() -> PathBuf {
+    let dir = Path::new(BIN).parent().unwrap().to_path_buf();
+    for bin in ["mesos-docker-executor", "mesos-fetcher"] {
+        assert!(
+            dir.join(bin).exists(),
+            "{bin} is not in {}: run `cargo build --workspace` first (scripts/test does)",
+            dir.display()
+        );
+    }
+    dir
+}
+
+/// One `run` in its own work dir.
+struct Run {
+    work: tempfile::TempDir,
+    container_id: String,
+}
+
+impl Run {
+    fn new() -> Self {
+        test_rig::require_docker();
+        Self {
+            work: tempfile::tempdir().unwrap(),
+            container_id: test_rig::unique_name("ex-"),
+        }
+    }
+
+    fn sandbox(&self) -> PathBuf {
+        self.work.path().join("sandboxes").join(&self.container_id)
+    }
+
+    fn sandbox_file(&self, name: &str) -> String {
+        std::fs::read_to_string(self.sandbox().join(name)).unwrap_or_default()
+    }
+
+    /// `flags` go before the command (containerizer flags), `run_args` after it.
+    fn command_with(&self, task: &Path, flags: &[String], run_args: &[&str]) -> Command {
+        let mut cmd = Command::new(BIN);
+        cmd.arg(format!("--work_dir={}", self.work.path().display()))
+            .arg(format!("--launcher_dir={}", launcher_dir().display()))
+            .args(flags)
+            .arg("run")
+            .arg(task)
+            .args(["--container_id", &self.container_id])
+            .args(run_args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        cmd
+    }
+
+    fn command(&self, task: &Path, flags: &[String]) -> Command {
+        self.command_with(task, flags, &[])
+    }
+
+    fn run(&self, task: &Path, flags: &[String]) -> Output {
+        let child = self.command(task, flags).spawn().unwrap();
+        wait_bounded(child, Duration::from_secs(180))
+    }
+
+    fn assert_no_container(&self) {
+        let name = format!("mesos-{}", self.container_id);
+        assert!(!test_rig::container_exists(&name), "{name} was left behind");
+    }
+}
+
+impl Drop for Run {
+    fn drop(&mut self) {
+        // A failing test must not leak its container.
+        drop(test_rig::ContainerGuard(format!(
+            "mesos-{}",
+            self.container_id
+        )));
+    }
+}
+
+/// Waits for `child`, killing it if it outlives `limit` (a hung run fails the test instead
+/// of hanging the suite).
+fn wait_bounded(mut child: Child, limit: Duration) -> Output {
+    let start = Instant::now();
+    loop {
+        if child.try_wait().unwrap().is_some() {
+            return child.wait_with_output().unwrap();
+        }
+        if start.elapsed() > limit {
+            let _ = child.kill();
+            let out = child.wait_with_output().unwrap();
+            panic!(
+                "run did not finish within {limit:?}; stdout: {}; stderr: {}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+fn states(out: &Output) -> Vec<String> {
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|l| l.split_whitespace().next())
+        .map(|s| s.trim_end_matches(':').to_string())
+        .collect()
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+#[test]
+fn hello_prints_its_updates_and_output() {
+    let run = Run::new();
+    let out = run.run(&examples_dir().join("hello.json"), &[]);
+    assert_eq!(out.status.code(), Some(0), "stderr: {}", text(&out.stderr));
+    assert_eq!(
+        states(&out),
+        ["TASK_STARTING", "TASK_RUNNING", "TASK_FINISHED"],
+        "stdout: {}",
+        text(&out.stdout)
+    );
+    let stdout = run.sandbox_file("stdout");
+    assert!(
+        stdout.contains("Hello from hello: the task environment works"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("sandbox: /mnt/mesos/sandbox"), "{stdout}");
+    let state = std::fs::read_to_string(
+        run.work
+            .path()
+            .join("meta/containers")
+            .join(&run.container_id)
+            .join("state.json"),
+    )
+    .unwrap();
+    assert!(state.contains("\"TASK_FINISHED\""), "{state}");
+    run.assert_no_container();
+}
+
+#[test]
+fn failing_exits_with_the_container_exit_code() {
+    let run = Run::new();
+    let child = run
+        .command_with(&examples_dir().join("failing.json"), &[], &["--json"])
+        .spawn()
+        .unwrap();
+    let out = wait_bounded(child, Duration::from_secs(180));
+    assert_eq!(out.status.code(), Some(3), "stderr: {}", text(&out.stderr));
+    let last: serde_json::Value =
+        serde_json::from_str(text(&out.stdout).lines().last().expect("a status line")).unwrap();
+    assert_eq!(last["state"], "TASK_FAILED");
+    assert!(last["message"].as_str().unwrap().contains("3"), "{last}");
+    assert!(run.sandbox_file("stderr").contains("about to fail"));
+    run.assert_no_container();
+}
+
+#[test]
+fn entrypoint_gets_value_and_arguments() {
+    let run = Run::new();
+    let out = run.run(&examples_dir().join("entrypoint.json"), &[]);
+    assert_eq!(out.status.code(), Some(0), "stderr: {}", text(&out.stderr));
+    let stdout = run.sandbox_file("stdout");
+    assert!(
+        stdout.contains("entrypoint first-argument second third"),
+        "{stdout}"
+    );
+    run.assert_no_container();
+}
+
+#[test]
+fn volumes_are_mounted_with_their_modes() {
+    let run = Run::new();
+    let out = run.run(&examples_dir().join("volumes.json"), &[]);
+    assert_eq!(out.status.code(), Some(0), "stderr: {}", text(&out.stderr));
+    let stdout = run.sandbox_file("stdout");
+    for expected in ["host volume ok", "sandbox volume ok", "read-only"] {
+        assert!(stdout.contains(expected), "{expected:?} in {stdout}");
+    }
+    assert_eq!(
+        std::fs::read_to_string(run.sandbox().join("data/out.txt")).unwrap(),
+        "written\n"
+    );
+    run.assert_no_container();
+}
+
+#[test]
+fn bridge_reports_the_container_ip() {
+    let run = Run::new();
+    let out = run.run(&examples_dir().join("bridge.json"), &[]);
+    assert_eq!(out.status.code(), Some(0), "stderr: {}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    let running = stdout
+        .lines()
+        .find(|l| l.starts_with("TASK_RUNNING"))
+        .unwrap_or_else(|| panic!("no TASK_RUNNING in {stdout}"));
+    let ip = running
+        .split_whitespace()
+        .find_map(|w| w.strip_prefix("ip="))
+        .unwrap_or_else(|| panic!("no ip in {running}"));
+    // The task printed its own address (hostname -i): the same one.
+    assert!(
+        run.sandbox_file("stdout").contains(ip),
+        "{ip} not in the task output"
+    );
+    run.assert_no_container();
+}
+
+/// A one-file HTTP server on loopback for the fetch example.
+fn serve_once(body: Vec<u8>) -> (String, std::thread::JoinHandle<()>) {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap().to_string();
+    let handle = std::thread::spawn(move || {
+        // The fetcher may probe and then GET: serve a few connections, then stop.
+        listener.set_nonblocking(false).unwrap();
+        for stream in listener.incoming().take(2) {
+            let Ok(mut stream) = stream else { break };
+            let mut buf = [0u8; 4096];
+            let n = stream.read(&mut buf).unwrap_or(0);
+            let head = String::from_utf8_lossy(&buf[..n]).to_string();
+            let header = format!(
+                "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                body.len()
+            );
+            let _ = stream.write_all(header.as_bytes());
+            if !head.starts_with("HEAD") {
+                let _ = stream.write_all(&body);
+            }
+            if head.starts_with("GET") {
+                break;
+            }
+        }
+    });
+    (addr, handle)
+}
+
+#[test]
+fn fetch_extracts_an_archive_into_the_sandbox_and_runs_it() {
+    let run = Run::new();
+    let src = tempfile::tempdir().unwrap();
+    std::fs::create_dir(src.path().join("hello-app")).unwrap();
+    let script = src.path().join("hello-app/run.sh");
+    std::fs::write(&script, "#!/bin/sh\necho hello from the fetched app\n").unwrap();
+    std::fs::set_permissions(&script, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let archive = src.path().join("hello-app.tar.gz");
+    let status = Command::new("tar")
+        .arg("-C")
+        .arg(src.path())
+        .args(["-czf"])
+        .arg(&archive)
+        .arg("hello-app")
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let (addr, server) = serve_once(std::fs::read(&archive).unwrap());
+    let task = src.path().join("fetch.json");
+    let json = std::fs::read_to_string(examples_dir().join("fetch.json"))
+        .unwrap()
+        .replace("127.0.0.1:18080", &addr);
+    std::fs::write(&task, json).unwrap();
+
+    let out = run.run(&task, &[]);
+    assert_eq!(out.status.code(), Some(0), "stderr: {}", text(&out.stderr));
+    assert!(
+        run.sandbox().join("hello-app.tar.gz").exists(),
+        "the archive is kept"
+    );
+    assert!(
+        run.sandbox().join("hello-app/run.sh").exists(),
+        "the archive is extracted"
+    );
+    let stdout = run.sandbox_file("stdout");
+    assert!(stdout.contains("hello from the fetched app"), "{stdout}");
+    server.join().unwrap();
+    run.assert_no_container();
+}
+
+#[test]
+fn private_image_needs_the_docker_config() {
+    let image = test_rig::auth_registry_image();
+    let _ = Command::new("docker")
+        .args(["rmi", &image])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status();
+    let task = examples_dir().join("private.json");
+
+    let without = Run::new();
+    let out = without.run(&task, &[]);
+    assert_eq!(
+        out.status.code(),
+        Some(125),
+        "stdout: {}",
+        text(&out.stdout)
+    );
+    let stderr = text(&out.stderr);
+    assert!(stderr.contains("Failed to pull image"), "{stderr}");
+    without.assert_no_container();
+
+    let config_dir = tempfile::tempdir().unwrap();
+    let config = config_dir.path().join("config.json");
+    std::fs::write(&config, test_rig::auth_docker_config_json()).unwrap();
+    let with = Run::new();
+    let out = with.run(&task, &[format!("--docker_config={}", config.display())]);
+    assert_eq!(out.status.code(), Some(0), "stderr: {}", text(&out.stderr));
+    assert!(with
+        .sandbox_file("stdout")
+        .contains("pulled from the private registry"));
+    // The credentials never reach argv, logs or the sandbox.
+    let password = test_rig::AUTH_PASSWORD;
+    for file in ["stdout", "stderr"] {
+        assert!(
+            !with.sandbox_file(file).contains(password),
+            "password in {file}"
+        );
+    }
+    assert!(!text(&out.stderr).contains(password));
+    with.assert_no_container();
+    let _ = Command::new("docker")
+        .args(["rmi", &image])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status();
+}
+
+/// Whether any process's argv holds `needle`.
+fn on_some_cmdline(needle: &str) -> bool {
+    std::fs::read_dir("/proc")
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| {
+            e.file_name()
+                .to_string_lossy()
+                .bytes()
+                .all(|b| b.is_ascii_digit())
+        })
+        .any(|e| {
+            std::fs::read(e.path().join("cmdline"))
+                .map(|c| String::from_utf8_lossy(&c).contains(needle))
+                .unwrap_or(false)
+        })
+}
+
+#[test]
+fn sleep_is_killed_gracefully_on_ctrl_c_and_env_values_stay_off_argv() {
+    let run = Run::new();
+    let secret = format!("s3cr3t-{}", test_rig::unique_name(""));
+    let src = tempfile::tempdir().unwrap();
+    let task = src.path().join("sleep.json");
+    let mut json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(examples_dir().join("sleep.json")).unwrap())
+            .unwrap();
+    json["command"]["environment"] =
+        serde_json::json!({"variables": [{"name": "API_TOKEN", "value": secret}]});
+    std::fs::write(&task, json.to_string()).unwrap();
+
+    let child = run.command(&task, &[]).spawn().unwrap();
+    let pid = child.id();
+    // Wait until the task is up (bounded), then look at every argv on the machine.
+    let start = Instant::now();
+    while !run.sandbox_file("stdout").contains("sleeping") {
+        assert!(
+            start.elapsed() < Duration::from_secs(120),
+            "the task never started"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert!(
+        !on_some_cmdline(&secret),
+        "an env value is on a command line"
+    );
+    let inspect = test_rig::docker(&["inspect", &format!("mesos-{}", run.container_id)]);
+    assert!(
+        inspect.contains("mesos.task_id"),
+        "labels missing: {inspect}"
+    );
+
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(pid as i32),
+        nix::sys::signal::Signal::SIGINT,
+    )
+    .unwrap();
+    let out = wait_bounded(child, Duration::from_secs(120));
+    let got = states(&out);
+    assert!(
+        got.ends_with(&["TASK_KILLING".to_string(), "TASK_KILLED".to_string()]),
+        "{got:?}; stderr: {}",
+        text(&out.stderr)
+    );
+    assert!(run.sandbox_file("stdout").contains("got SIGTERM"));
+    // The task's trap exits 0: docker run's (and so our) exit code is the container's.
+    assert_eq!(out.status.code(), Some(0));
+    run.assert_no_container();
+}
