@@ -44,12 +44,10 @@ pub struct TaskArgs {
     pub container_id: Option<String>,
 }
 
+/// `--json`: machine-readable output.
 #[derive(Debug, Clone, Args)]
-pub struct RunArgs {
-    #[command(flatten)]
-    pub task: TaskArgs,
-
-    /// Print each status update as one JSON object a line.
+pub struct JsonOutput {
+    /// Print JSON (for `run`: one status update a line) instead of text.
     #[arg(
         long = "json",
         default_value = "false",
@@ -61,17 +59,19 @@ pub struct RunArgs {
 }
 
 #[derive(Debug, Clone, Args)]
+pub struct RunArgs {
+    #[command(flatten)]
+    pub task: TaskArgs,
+
+    #[command(flatten)]
+    pub output: JsonOutput,
+}
+
+#[derive(Debug, Clone, Args)]
 pub struct ExplainArgs {
     #[command(flatten)]
     pub task: TaskArgs,
 
-    /// Print the plan as JSON.
-    #[arg(
-        long = "json",
-        default_value = "false",
-        value_parser = clap::builder::BoolishValueParser::new(),
-        action = clap::ArgAction::Set,
-        value_name = "BOOL"
-    )]
-    pub json: bool,
+    #[command(flatten)]
+    pub output: JsonOutput,
 }

@@ -22,7 +22,7 @@ pub async fn explain(flags: ContainerizerFlags, args: ExplainArgs) -> anyhow::Re
     )?;
     let sandbox = work.sandbox(&spec.container_id);
     let explanation = explain_task(&spec, &flags, &docker, &sandbox, &agent_id).await?;
-    if args.json {
+    if args.output.json {
         println!("{}", serde_json::to_string_pretty(&explanation)?);
     } else {
         print!("{}", render(&explanation));

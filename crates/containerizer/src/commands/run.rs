@@ -20,7 +20,7 @@ pub async fn run(flags: ContainerizerFlags, args: RunArgs) -> anyhow::Result<i32
         spec.task.task_id,
         ctx.work.sandbox(&spec.container_id).display()
     );
-    let output = if args.json {
+    let output = if args.output.json {
         Output::Json
     } else {
         Output::Human
