@@ -1,0 +1,865 @@
+//! The executor's life (spec §3.3): one task, run as one docker container, reported through
+//! status updates; then the container is removed and the executor exits once the terminal
+//! update is acknowledged (bounded).
+//!
+//! Everything happens on one current-thread runtime. Slow things (docker calls, timers,
+//! checks) run in spawned tasks that report back as [`Msg`]s to a single loop, which owns all
+//! state, so there are no locks around the task's state and events have one total order.
+
+use crate::connection::{AgentMsg, Outbox};
+use crate::docker::{self, DockerCli, RunContext};
+use crate::env::AgentEnv;
+use crate::flags::Flags;
+use crate::health::{self, Interpreter, Report, Target};
+use mesos_types::container::{IpAddress, IpProtocol, NetworkInfo};
+use mesos_types::duration::Duration as MesosDuration;
+use mesos_types::executor::Event;
+use mesos_types::status::{ContainerStatus, Reason, Source, TaskState, TaskStatus};
+use mesos_types::task::{FrameworkCapabilityType, FrameworkInfo, KillPolicy, TaskInfo};
+use mesos_types::TaskId;
+use std::process::ExitStatus;
+use std::time::{Duration, Instant};
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
+
+/// How long a terminal update may wait for its ACK before we exit anyway (Mesos's fail-safe).
+const TERMINAL_ACK_TIMEOUT: Duration = Duration::from_secs(60);
+/// Bound of one `docker inspect` (Mesos's `DOCKER_INSPECT_TIMEOUT`).
+const INSPECT_TIMEOUT: Duration = Duration::from_secs(5);
+/// How long the end of the task waits for a pending inspect (so RUNNING precedes the end).
+const INSPECT_SETTLE: Duration = Duration::from_secs(5);
+/// First inspect poll interval; doubles up to [`INSPECT_POLL_MAX`].
+const INSPECT_POLL_MIN: Duration = Duration::from_millis(25);
+const INSPECT_POLL_MAX: Duration = Duration::from_millis(500);
+/// A `docker stop` gets its grace plus this before it counts as hung and is retried.
+const STOP_SLACK: Duration = Duration::from_secs(10);
+/// Pause between `docker stop` attempts after a failure.
+const STOP_RETRY: Duration = Duration::from_secs(5);
+const RM_TIMEOUT: Duration = Duration::from_secs(60);
+/// After SHUTDOWN/SIGTERM/agent loss, how much longer than the shutdown grace period we
+/// give the stop before removing the container by force.
+const SHUTDOWN_SLACK: Duration = Duration::from_secs(10);
+
+/// Everything the main loop reacts to.
+#[derive(Debug)]
+pub enum Msg {
+    Agent(AgentMsg),
+    /// `docker run` returned.
+    RunExited(std::io::Result<ExitStatus>),
+    /// The inspect loop finished: raw stdout and the parsed container, or a hard failure.
+    Inspected(Result<(Vec<u8>, serde_json::Value), String>),
+    /// The inspect did not settle in time after the container ended.
+    InspectSettleTimeout,
+    /// After the container ended: whether Docker says it was OOM-killed.
+    FinalInspect(Option<bool>),
+    StopDone {
+        attempt: u64,
+        result: Result<(), String>,
+    },
+    RetryStop {
+        attempt: u64,
+    },
+    Health(health::CheckResult),
+    CompletionTimeout,
+    /// SIGTERM or SIGINT.
+    Signal(&'static str),
+    ShutdownDeadline,
+    RemoveDone,
+    ExitDeadline,
+}
+
+impl From<AgentMsg> for Msg {
+    fn from(m: AgentMsg) -> Self {
+        Msg::Agent(m)
+    }
+}
+
+/// Why the task is being killed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum KillCause {
+    Request,
+    Shutdown,
+    HealthCheck,
+    CompletionTimeout,
+}
+
+struct Task {
+    info: TaskInfo,
+    killed: bool,
+    terminated: bool,
+    killed_by_health: bool,
+    killed_by_completion: bool,
+    inspect: Option<JoinHandle<()>>,
+    /// A kill asked for while inspect was pending: done when it settles.
+    pending_kill: Option<(Duration, KillCause)>,
+    pid: Option<i32>,
+    network_info: Option<NetworkInfo>,
+    health: Option<JoinHandle<()>>,
+    interpreter: Option<Interpreter>,
+    completion: Option<JoinHandle<()>>,
+    stop: Option<JoinHandle<()>>,
+    stop_attempt: u64,
+    stop_grace: Duration,
+    /// `docker run`'s status once it returned, while waiting for inspect to settle.
+    exit: Option<std::io::Result<ExitStatus>>,
+    terminal_sent: bool,
+}
+
+/// The executor's state.
+pub struct Runner {
+    flags: Flags,
+    env: AgentEnv,
+    docker: DockerCli,
+    outbox: Outbox,
+    tx: mpsc::UnboundedSender<Msg>,
+    framework_info: Option<FrameworkInfo>,
+    task: Option<Task>,
+    /// `G`: the shutdown grace period, at least `--stop_timeout`.
+    grace: Duration,
+    shutting_down: bool,
+    agent_gone: bool,
+    terminal_uuid: Option<[u8; 16]>,
+    terminal_acked: bool,
+    removed: bool,
+    /// The shutdown deadline passed: exit as soon as the container is removed.
+    force_exit: bool,
+    exit_code: i32,
+}
+
+impl Runner {
+    pub fn new(
+        flags: Flags,
+        env: AgentEnv,
+        outbox: Outbox,
+        tx: mpsc::UnboundedSender<Msg>,
+    ) -> Self {
+        let docker = DockerCli::new(&flags.docker, flags.docker_socket.as_deref());
+        let mut grace = env.shutdown_grace_period.to_std();
+        if let Some(stop) = flags.stop_timeout {
+            grace = grace.max(stop.to_std());
+        }
+        Self {
+            flags,
+            env,
+            docker,
+            outbox,
+            tx,
+            framework_info: None,
+            task: None,
+            grace,
+            shutting_down: false,
+            agent_gone: false,
+            terminal_uuid: None,
+            terminal_acked: false,
+            removed: false,
+            force_exit: false,
+            exit_code: 0,
+        }
+    }
+
+    /// Handles one message; `Some(code)` when the executor should exit with `code`.
+    pub fn handle(&mut self, msg: Msg) -> Option<i32> {
+        match msg {
+            Msg::Agent(AgentMsg::Event(event)) => return self.on_event(event),
+            Msg::Agent(AgentMsg::Disconnected) => {}
+            Msg::Agent(AgentMsg::Gone(why)) => {
+                tracing::error!(reason = %why, "lost the agent; stopping the task and exiting");
+                self.agent_gone = true;
+                self.exit_code = 1;
+                return self.begin_shutdown();
+            }
+            Msg::RunExited(status) => self.on_run_exited(status),
+            Msg::Inspected(result) => self.on_inspected(result),
+            Msg::InspectSettleTimeout => {
+                if let Some(t) = &mut self.task {
+                    if let Some(h) = t.inspect.take() {
+                        h.abort();
+                    }
+                }
+                self.after_inspect_settled();
+            }
+            Msg::FinalInspect(oom) => self.send_terminal(oom.unwrap_or(false)),
+            Msg::StopDone { attempt, result } => self.on_stop_done(attempt, result),
+            Msg::RetryStop { attempt } => {
+                let Some(t) = &self.task else { return None };
+                if t.stop_attempt == attempt && !t.terminated {
+                    let grace = t.stop_grace;
+                    self.start_stop(grace);
+                }
+            }
+            Msg::Health(result) => self.on_health(result),
+            Msg::CompletionTimeout => {
+                let Some(t) = &mut self.task else { return None };
+                if t.killed || t.terminated {
+                    return None;
+                }
+                tracing::warn!(task_id = %t.info.task_id, "max_completion_time reached; killing the task");
+                t.killed_by_completion = true;
+                self.kill(Duration::ZERO, KillCause::CompletionTimeout);
+            }
+            Msg::Signal(name) => {
+                tracing::info!(
+                    signal = name,
+                    "received {name}; killing the task and exiting"
+                );
+                return self.begin_shutdown();
+            }
+            Msg::ShutdownDeadline => {
+                // Exit once the container is gone, acknowledged or not.
+                self.force_exit = true;
+                if self.task.as_ref().is_some_and(|t| !t.terminated) {
+                    tracing::error!("the container did not stop within the shutdown grace period; removing it by force");
+                    self.exit_code = 1;
+                    let docker = self.docker.clone();
+                    let name = self.flags.container.clone();
+                    let tx = self.tx.clone();
+                    tokio::spawn(async move {
+                        if let Err(e) = docker.rm_force(&name, RM_TIMEOUT).await {
+                            tracing::error!(error = %e, "docker rm -f -v failed");
+                        }
+                        let _ = tx.send(Msg::RemoveDone);
+                    });
+                    return None;
+                }
+                return self.maybe_exit();
+            }
+            Msg::RemoveDone => {
+                self.removed = true;
+                return self.maybe_exit();
+            }
+            Msg::ExitDeadline => {
+                if !self.terminal_acked {
+                    tracing::warn!(
+                        "the terminal update was not acknowledged in time; exiting anyway"
+                    );
+                }
+                if !self.removed {
+                    tracing::warn!(container = %self.flags.container, "exiting before docker rm finished");
+                }
+                return self.exit_now();
+            }
+        }
+        None
+    }
+
+    fn exit_now(&self) -> Option<i32> {
+        Some(self.exit_code)
+    }
+
+    fn maybe_exit(&self) -> Option<i32> {
+        let acked = self.terminal_acked || self.agent_gone || self.force_exit;
+        (self.removed && acked).then_some(self.exit_code)
+    }
+
+    fn has_capability(&self, c: FrameworkCapabilityType) -> bool {
+        self.framework_info
+            .as_ref()
+            .is_some_and(|f| f.has_capability(c))
+    }
+
+    fn on_event(&mut self, event: Event) -> Option<i32> {
+        match event {
+            Event::Subscribed(s) => {
+                tracing::info!(framework = %s.framework_info.name, "subscribed");
+                self.framework_info = Some(s.framework_info);
+            }
+            Event::Launch(l) => self.launch(l.task),
+            Event::LaunchGroup(g) => {
+                for task in g.task_group.tasks {
+                    self.outbox.push_task(task.clone());
+                    let mut s = self.status(&task.task_id, TaskState::Failed);
+                    s.message = Some("The docker executor cannot run task groups".into());
+                    self.outbox.push_update(s);
+                }
+            }
+            Event::Kill(k) => {
+                let Some(t) = &self.task else {
+                    tracing::warn!(task_id = %k.task_id, "KILL for a task that was never launched; ignoring");
+                    return None;
+                };
+                if t.info.task_id != k.task_id {
+                    tracing::warn!(task_id = %k.task_id, "KILL for an unknown task; ignoring");
+                    return None;
+                }
+                let grace = policy_grace(k.kill_policy.as_ref())
+                    .or_else(|| t.info.kill_grace_period().map(|d| d.to_std()))
+                    .unwrap_or(self.grace);
+                self.kill(grace, KillCause::Request);
+            }
+            Event::Acknowledged(ack) => {
+                if self
+                    .terminal_uuid
+                    .is_some_and(|u| u.as_slice() == ack.uuid.as_slice())
+                {
+                    tracing::info!("terminal update acknowledged");
+                    self.terminal_acked = true;
+                    return self.maybe_exit();
+                }
+            }
+            Event::Message(m) => {
+                tracing::info!(
+                    bytes = m.data.len(),
+                    "received a framework message (ignored by the docker executor)"
+                )
+            }
+            Event::Error(e) => tracing::error!(message = %e.message, "ERROR event from the agent"),
+            Event::Shutdown => {
+                tracing::info!("SHUTDOWN from the agent");
+                return self.begin_shutdown();
+            }
+            Event::Heartbeat => tracing::debug!("heartbeat"),
+            Event::Unknown => tracing::debug!("ignoring an event of unknown type"),
+        }
+        None
+    }
+
+    /// A status of the executor's own: fresh uuid, now, our source and executor id.
+    fn status(&self, task_id: &TaskId, state: TaskState) -> TaskStatus {
+        let mut s = TaskStatus::new(task_id.clone(), state);
+        s.source = Some(Source::Executor);
+        s.executor_id = Some(self.env.executor_id.clone());
+        s.timestamp = Some(
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_secs_f64())
+                .unwrap_or(0.0),
+        );
+        s.uuid = Some(uuid::Uuid::new_v4().as_bytes().to_vec());
+        s
+    }
+
+    fn launch(&mut self, info: TaskInfo) {
+        self.outbox.push_task(info.clone());
+        if self.task.is_some() {
+            let mut s = self.status(&info.task_id, TaskState::Failed);
+            s.message = Some("Attempted to run multiple tasks using a \"docker\" executor".into());
+            self.outbox.push_update(s);
+            return;
+        }
+        if self.shutting_down {
+            let mut s = self.status(&info.task_id, TaskState::Killed);
+            s.message = Some("The executor is shutting down".into());
+            self.outbox.push_update(s);
+            return;
+        }
+        let task_id = info.task_id.clone();
+        tracing::info!(task_id = %task_id, "launching the task");
+        self.task = Some(Task {
+            info,
+            killed: false,
+            terminated: false,
+            killed_by_health: false,
+            killed_by_completion: false,
+            inspect: None,
+            pending_kill: None,
+            pid: None,
+            network_info: None,
+            health: None,
+            interpreter: None,
+            completion: None,
+            stop: None,
+            stop_attempt: 0,
+            stop_grace: Duration::ZERO,
+            exit: None,
+            terminal_sent: false,
+        });
+        let t = self.task.as_mut().expect("just set");
+        if let Some(max) = t.info.max_completion_time {
+            if max.nanoseconds > 0 {
+                let tx = self.tx.clone();
+                let after = max.to_std();
+                t.completion = Some(tokio::spawn(async move {
+                    tokio::time::sleep(after).await;
+                    let _ = tx.send(Msg::CompletionTimeout);
+                }));
+            }
+        }
+        if t.info.check.is_some() {
+            tracing::warn!("TaskInfo.check is not supported by the docker executor; ignoring it");
+        }
+        let starting = self.status(&task_id, TaskState::Starting);
+        self.outbox.push_update(starting);
+
+        let t = self.task.as_ref().expect("just set");
+        let ctx = RunContext {
+            container_name: &self.flags.container,
+            sandbox_directory: &self.flags.sandbox_directory,
+            mapped_directory: &self.flags.mapped_directory,
+            task_environment: &self.flags.task_environment,
+            default_container_dns: self.flags.default_container_dns.as_ref(),
+            cgroups_enable_cfs: self.flags.cgroups_enable_cfs,
+        };
+        let run = match docker::run_args(&t.info, &ctx) {
+            Ok(run) => run,
+            Err(e) => {
+                self.fail_before_run(format!("Failed to create docker run options: {e}"));
+                return;
+            }
+        };
+        tracing::info!(argv = ?run.argv, "starting docker run");
+        let mut child = match self.docker.spawn_run(&run) {
+            Ok(child) => child,
+            Err(e) => {
+                self.fail_before_run(format!("Failed to run docker container: {e}"));
+                return;
+            }
+        };
+        let tx = self.tx.clone();
+        tokio::spawn(async move {
+            let status = child.wait().await;
+            let _ = tx.send(Msg::RunExited(status));
+        });
+        // Inspect until the container has started, quickly at first.
+        let docker = self.docker.clone();
+        let name = self.flags.container.clone();
+        let tx = self.tx.clone();
+        let handle = tokio::spawn(async move {
+            let mut pause = INSPECT_POLL_MIN;
+            loop {
+                match docker.inspect(&name, INSPECT_TIMEOUT).await {
+                    Ok((raw, v)) if started(&v) => {
+                        let _ = tx.send(Msg::Inspected(Ok((raw, v))));
+                        return;
+                    }
+                    Ok(_) => {}
+                    Err(docker::DockerError::BadInspect(e)) => {
+                        let _ = tx.send(Msg::Inspected(Err(e)));
+                        return;
+                    }
+                    Err(e) => tracing::debug!(error = %e, "container not inspectable yet"),
+                }
+                tokio::time::sleep(pause).await;
+                pause = (pause * 2).min(INSPECT_POLL_MAX);
+            }
+        });
+        if let Some(t) = &mut self.task {
+            t.inspect = Some(handle);
+        }
+    }
+
+    /// The task cannot start: TASK_FAILED, and exit once it is acknowledged.
+    fn fail_before_run(&mut self, message: String) {
+        tracing::error!(%message, "the task cannot run");
+        let Some(t) = &mut self.task else { return };
+        t.terminated = true;
+        t.terminal_sent = true;
+        if let Some(h) = t.completion.take() {
+            h.abort();
+        }
+        let task_id = t.info.task_id.clone();
+        let mut s = self.status(&task_id, TaskState::Failed);
+        s.message = Some(message);
+        self.send_terminal_status(s);
+        // Nothing was created: nothing to remove.
+        self.removed = true;
+    }
+
+    fn on_inspected(&mut self, result: Result<(Vec<u8>, serde_json::Value), String>) {
+        let Some(t) = &mut self.task else { return };
+        t.inspect = None;
+        match result {
+            Err(e) => {
+                tracing::error!(error = %e, "docker inspect failed; no TASK_RUNNING and no health checks")
+            }
+            Ok((raw, v)) if !t.killed && !t.terminated => {
+                t.pid = v
+                    .pointer("/State/Pid")
+                    .and_then(|p| p.as_i64())
+                    .filter(|p| *p > 0)
+                    .map(|p| p as i32);
+                t.network_info = network_info(&t.info, &v);
+                let task_id = t.info.task_id.clone();
+                let network = t.network_info.clone();
+                let mut s = self.status(&task_id, TaskState::Running);
+                s.data = Some(raw);
+                if let Some(ni) = network {
+                    s.container_status = Some(ContainerStatus {
+                        network_infos: vec![ni],
+                        ..ContainerStatus::default()
+                    });
+                }
+                tracing::info!(task_id = %task_id, "container is running");
+                self.outbox.push_update(s);
+                self.start_health_checks();
+            }
+            Ok(_) => {}
+        }
+        self.after_inspect_settled();
+    }
+
+    /// Runs what waited for the inspect: a pending kill, or the end of the task.
+    fn after_inspect_settled(&mut self) {
+        let Some(t) = &mut self.task else { return };
+        if let Some((grace, cause)) = t.pending_kill.take() {
+            self.kill(grace, cause);
+        }
+        let Some(t) = &mut self.task else { return };
+        if let Some(status) = t.exit.take() {
+            self.finish(status);
+        }
+    }
+
+    fn start_health_checks(&mut self) {
+        let Some(t) = &mut self.task else { return };
+        let Some(check) = t.info.health_check.clone() else {
+            return;
+        };
+        if let Err(e) = health::validate(&check) {
+            tracing::warn!("Failed to create health checker: {e}");
+            return;
+        }
+        t.interpreter = Some(Interpreter::new(&check, Instant::now()));
+        let target = Target {
+            docker: self.docker.clone(),
+            container: self.flags.container.clone(),
+            pid: t.pid,
+        };
+        let tx = self.tx.clone();
+        t.health = Some(tokio::spawn(async move {
+            tokio::time::sleep(check.delay().to_std()).await;
+            loop {
+                let result = health::run_check(&check, &target).await;
+                if let Err(e) = &result {
+                    tracing::info!(error = %e, "health check failed");
+                }
+                if tx.send(Msg::Health(result)).is_err() {
+                    return;
+                }
+                tokio::time::sleep(check.interval().to_std()).await;
+            }
+        }));
+    }
+
+    fn pause_health_checks(&mut self) {
+        if let Some(t) = &mut self.task {
+            if let Some(h) = t.health.take() {
+                h.abort();
+            }
+        }
+    }
+
+    fn on_health(&mut self, result: health::CheckResult) {
+        let Some(t) = &mut self.task else { return };
+        if t.killed || t.terminated || t.health.is_none() {
+            return;
+        }
+        let Some(interp) = &mut t.interpreter else {
+            return;
+        };
+        let Report::Health { healthy, kill } = interp.record(&result, Instant::now()) else {
+            return;
+        };
+        let task_id = t.info.task_id.clone();
+        let network = t.network_info.clone();
+        let policy_grace = t.info.kill_grace_period().map(|d| d.to_std());
+        let mut s = self.status(&task_id, TaskState::Running);
+        s.healthy = Some(healthy);
+        s.reason = Some(Reason::TaskHealthCheckStatusUpdated);
+        if let Some(ni) = network {
+            s.container_status = Some(ContainerStatus {
+                network_infos: vec![ni],
+                ..ContainerStatus::default()
+            });
+        }
+        self.outbox.push_update(s);
+        if kill {
+            tracing::warn!(task_id = %task_id, "health check failed too many times; killing the task");
+            if let Some(t) = &mut self.task {
+                t.killed_by_health = true;
+            }
+            self.kill(policy_grace.unwrap_or(self.grace), KillCause::HealthCheck);
+        }
+    }
+
+    fn kill(&mut self, grace: Duration, cause: KillCause) {
+        let can_kill = self.has_capability(FrameworkCapabilityType::TaskKillingState);
+        let Some(t) = &mut self.task else { return };
+        if t.terminated {
+            return;
+        }
+        if let Some(h) = t.completion.take() {
+            if cause != KillCause::CompletionTimeout {
+                h.abort();
+            }
+        }
+        if t.inspect.is_some() {
+            // The container may not exist yet: stop it once the inspect settles.
+            t.pending_kill = Some((grace, cause));
+            return;
+        }
+        if !t.killed {
+            t.killed = true;
+            if cause != KillCause::CompletionTimeout && can_kill {
+                let task_id = t.info.task_id.clone();
+                let s = self.status(&task_id, TaskState::Killing);
+                self.outbox.push_update(s);
+            }
+            self.pause_health_checks();
+        }
+        self.start_stop(grace);
+    }
+
+    fn start_stop(&mut self, grace: Duration) {
+        let Some(t) = &mut self.task else { return };
+        if let Some(h) = t.stop.take() {
+            // A previous stop still running is killed (its CLI dies with the task).
+            h.abort();
+        }
+        t.stop_attempt += 1;
+        t.stop_grace = grace;
+        let attempt = t.stop_attempt;
+        let secs = grace.as_secs();
+        tracing::info!(grace = %MesosDuration::from(grace), "stopping the container (docker stop -t {secs})");
+        let docker = self.docker.clone();
+        let name = self.flags.container.clone();
+        let tx = self.tx.clone();
+        t.stop = Some(tokio::spawn(async move {
+            let result = docker
+                .stop(&name, secs, STOP_SLACK)
+                .await
+                .map_err(|e| e.to_string());
+            let _ = tx.send(Msg::StopDone { attempt, result });
+        }));
+    }
+
+    fn on_stop_done(&mut self, attempt: u64, result: Result<(), String>) {
+        let Some(t) = &mut self.task else { return };
+        if attempt != t.stop_attempt || t.terminated {
+            return;
+        }
+        t.stop = None;
+        if let Err(e) = result {
+            tracing::warn!(error = %e, "docker stop failed; retrying in {STOP_RETRY:?}");
+            let tx = self.tx.clone();
+            tokio::spawn(async move {
+                tokio::time::sleep(STOP_RETRY).await;
+                let _ = tx.send(Msg::RetryStop { attempt });
+            });
+        }
+    }
+
+    /// SHUTDOWN, SIGTERM or the agent lost for good: kill the task (task grace, else
+    /// `G − 2s`), and exit once it is reported — or at once when there is no task.
+    fn begin_shutdown(&mut self) -> Option<i32> {
+        let first = !self.shutting_down;
+        self.shutting_down = true;
+        let Some(t) = &self.task else {
+            return Some(self.exit_code);
+        };
+        if t.terminated {
+            return self.maybe_exit();
+        }
+        if first {
+            let grace = t
+                .info
+                .kill_grace_period()
+                .map(|d| d.to_std())
+                .unwrap_or_else(|| self.grace.saturating_sub(Duration::from_secs(2)));
+            let tx = self.tx.clone();
+            let deadline = self.grace.max(grace) + SHUTDOWN_SLACK;
+            tokio::spawn(async move {
+                tokio::time::sleep(deadline).await;
+                let _ = tx.send(Msg::ShutdownDeadline);
+            });
+            self.kill(grace, KillCause::Shutdown);
+        }
+        None
+    }
+
+    fn on_run_exited(&mut self, status: std::io::Result<ExitStatus>) {
+        let Some(t) = &mut self.task else { return };
+        if t.terminated {
+            return;
+        }
+        t.terminated = true;
+        match &status {
+            Ok(s) => tracing::info!(status = %health::describe_status(*s), "docker run returned"),
+            Err(e) => tracing::error!(error = %e, "waiting for docker run failed"),
+        }
+        if let Some(h) = t.health.take() {
+            h.abort();
+        }
+        if let Some(h) = t.stop.take() {
+            h.abort();
+        }
+        if let Some(h) = t.completion.take() {
+            h.abort();
+        }
+        if t.inspect.is_some() {
+            t.exit = Some(status);
+            let tx = self.tx.clone();
+            tokio::spawn(async move {
+                tokio::time::sleep(INSPECT_SETTLE).await;
+                let _ = tx.send(Msg::InspectSettleTimeout);
+            });
+            return;
+        }
+        self.finish(status);
+    }
+
+    /// The container ended: learn whether it was OOM-killed, then report.
+    fn finish(&mut self, status: std::io::Result<ExitStatus>) {
+        let Some(t) = &mut self.task else { return };
+        t.exit = Some(status);
+        let docker = self.docker.clone();
+        let name = self.flags.container.clone();
+        let tx = self.tx.clone();
+        tokio::spawn(async move {
+            let oom = docker
+                .inspect(&name, INSPECT_TIMEOUT)
+                .await
+                .ok()
+                .and_then(|(_, v)| v.pointer("/State/OOMKilled").and_then(|b| b.as_bool()));
+            let _ = tx.send(Msg::FinalInspect(oom));
+        });
+    }
+
+    fn send_terminal(&mut self, oom: bool) {
+        let Some(t) = &mut self.task else { return };
+        if t.terminal_sent {
+            return;
+        }
+        t.terminal_sent = true;
+        let status = t.exit.take();
+        let task_id = t.info.task_id.clone();
+        let (killed, by_health, by_completion) =
+            (t.killed, t.killed_by_health, t.killed_by_completion);
+        let mut s = self.status(&task_id, TaskState::Failed);
+        match status {
+            None => s.message = Some("Failed to get exit status of container".into()),
+            Some(Err(e)) => s.message = Some(format!("Failed to run docker container: {e}")),
+            Some(Ok(exit)) => {
+                let text = format!("Container {}", health::describe_status(exit));
+                if by_completion {
+                    s.reason = Some(Reason::MaxCompletionTimeReached);
+                } else if killed {
+                    s.state = TaskState::Killed;
+                    if by_health {
+                        s.healthy = Some(false);
+                    }
+                } else if exit.success() {
+                    s.state = TaskState::Finished;
+                } else if oom {
+                    s.reason = Some(Reason::ContainerLimitationMemory);
+                    s.message = Some(format!("Memory limit exceeded: {text}"));
+                }
+                if s.message.is_none() {
+                    s.message = Some(text);
+                }
+            }
+        }
+        tracing::info!(state = %s.state, message = s.message.as_deref().unwrap_or(""), "task ended");
+        self.send_terminal_status(s);
+        // Remove the container (and its anonymous volumes) now that it has ended.
+        let docker = self.docker.clone();
+        let name = self.flags.container.clone();
+        let tx = self.tx.clone();
+        tokio::spawn(async move {
+            if let Err(e) = docker.rm(&name, RM_TIMEOUT).await {
+                tracing::warn!(error = %e, "docker rm -v failed");
+            }
+            let _ = tx.send(Msg::RemoveDone);
+        });
+    }
+
+    fn send_terminal_status(&mut self, s: TaskStatus) {
+        self.terminal_uuid = s.uuid_bytes();
+        self.outbox.push_update(s);
+        let wait = if self.shutting_down {
+            self.grace.max(Duration::from_secs(1))
+        } else {
+            TERMINAL_ACK_TIMEOUT
+        };
+        let tx = self.tx.clone();
+        tokio::spawn(async move {
+            tokio::time::sleep(wait).await;
+            let _ = tx.send(Msg::ExitDeadline);
+        });
+    }
+}
+
+fn policy_grace(p: Option<&KillPolicy>) -> Option<Duration> {
+    p.and_then(|p| p.grace_period).map(|g| g.to_std())
+}
+
+/// Whether `docker inspect` shows a container that has started.
+fn started(v: &serde_json::Value) -> bool {
+    v.pointer("/State/StartedAt")
+        .and_then(|s| s.as_str())
+        .is_some_and(|s| !s.is_empty() && !s.starts_with("0001-01-01"))
+}
+
+/// The container's addresses as a NetworkInfo (spec §3.3 step 9), or `None` without any.
+fn network_info(task: &TaskInfo, v: &serde_json::Value) -> Option<NetworkInfo> {
+    let mode = v
+        .pointer("/HostConfig/NetworkMode")
+        .and_then(|m| m.as_str());
+    let networks = v.pointer("/NetworkSettings/Networks");
+    let entry = mode.and_then(|m| {
+        networks.and_then(|n| n.get(m)).or_else(|| {
+            // "default" is the bridge network on Linux.
+            (m == "default")
+                .then(|| networks.and_then(|n| n.get("bridge")))
+                .flatten()
+        })
+    });
+    let get = |key: &str| -> Option<String> {
+        entry
+            .and_then(|e| e.get(key))
+            .or_else(|| v.pointer(&format!("/NetworkSettings/{key}")))
+            .and_then(|s| s.as_str())
+            .filter(|s| !s.is_empty())
+            .map(String::from)
+    };
+    let ipv4 = get("IPAddress");
+    let ipv6 = get("GlobalIPv6Address");
+    if ipv4.is_none() && ipv6.is_none() {
+        return None;
+    }
+    let mut ni = task
+        .container
+        .as_ref()
+        .and_then(|c| c.network_infos.first().cloned())
+        .unwrap_or_default();
+    ni.ip_addresses.clear();
+    if let Some(ip) = ipv4 {
+        ni.ip_addresses.push(IpAddress {
+            protocol: None,
+            ip_address: Some(ip),
+        });
+    }
+    if let Some(ip) = ipv6 {
+        ni.ip_addresses.push(IpAddress {
+            protocol: Some(IpProtocol::IPv6),
+            ip_address: Some(ip),
+        });
+    }
+    Some(ni)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn addresses_from_inspect() {
+        let task = TaskInfo::new("t", "t");
+        let v = serde_json::json!({
+            "HostConfig": {"NetworkMode": "default"},
+            "NetworkSettings": {"IPAddress": "", "Networks": {"bridge": {"IPAddress": "172.17.0.2", "GlobalIPv6Address": "fd00::2"}}}
+        });
+        let ni = network_info(&task, &v).unwrap();
+        assert_eq!(ni.ip_addresses[0].ip_address.as_deref(), Some("172.17.0.2"));
+        assert_eq!(ni.ip_addresses[1].protocol, Some(IpProtocol::IPv6));
+        let v = serde_json::json!({"HostConfig": {"NetworkMode": "host"}, "NetworkSettings": {"IPAddress": "", "Networks": {"host": {"IPAddress": ""}}}});
+        assert!(network_info(&task, &v).is_none());
+        let v = serde_json::json!({"NetworkSettings": {"IPAddress": "10.0.0.3"}});
+        assert_eq!(network_info(&task, &v).unwrap().ip_addresses.len(), 1);
+        assert!(started(
+            &serde_json::json!({"State": {"StartedAt": "2024-01-01T00:00:00Z"}})
+        ));
+        assert!(!started(
+            &serde_json::json!({"State": {"StartedAt": "0001-01-01T00:00:00Z"}})
+        ));
+    }
+}

@@ -1,0 +1,548 @@
+//! The real `mesos-docker-executor` binary, a real Docker daemon, and the agent endpoint
+//! hosted here. No timing thresholds: every wait is bounded only to fail instead of hang.
+
+mod common;
+
+use agent_endpoint::EndpointEvent;
+use common::{all_cmdlines, shell_task, Harness, Options};
+use mesos_types::status::{Reason, TaskState};
+use mesos_types::task::{ExecutorInfo, KillPolicy};
+use mesos_types::ContainerId;
+use std::time::Duration;
+use test_rig::{container_exists, BUSYBOX_IMAGE, ENTRYPOINT_IMAGE};
+
+fn grace(secs: i64) -> KillPolicy {
+    KillPolicy {
+        grace_period: Some(mesos_types::duration::DurationInfo::from_nanos(
+            secs * 1_000_000_000,
+        )),
+    }
+}
+
+/// Waits until `path` exists (the task writes it), bounded.
+async fn wait_for_file(path: &std::path::Path) -> String {
+    for _ in 0..1200 {
+        if let Ok(text) = std::fs::read_to_string(path) {
+            if !text.is_empty() {
+                return text;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("{} never appeared", path.display());
+}
+
+#[tokio::test]
+async fn launch_running_finished() {
+    let task = shell_task(
+        "hello",
+        BUSYBOX_IMAGE,
+        "echo hello from the task; echo to stderr >&2",
+    );
+    let mut h = Harness::start(task.clone(), Options::default()).await;
+    let (s, _) = h.next_update().await;
+    assert_eq!(s.state, TaskState::Starting);
+    assert_eq!(s.task_id, task.task_id);
+    assert_eq!(s.executor_id.as_ref(), Some(&h.executor_id));
+    let (s, _) = h.next_update().await;
+    // RUNNING carries the inspect output, unless the task was too quick for the inspect.
+    if s.state == TaskState::Running {
+        let inspect: serde_json::Value =
+            serde_json::from_slice(s.data.as_deref().unwrap()).unwrap();
+        assert_eq!(inspect[0]["Name"], format!("/{}", h.container));
+        let (s, _) = h.next_update().await;
+        assert_eq!(s.state, TaskState::Finished);
+        assert_eq!(s.message.as_deref(), Some("Container exited with status 0"));
+    } else {
+        assert_eq!(s.state, TaskState::Finished, "{s:?}");
+    }
+    assert_eq!(h.wait_exit().await, 0, "{}", h.stderr());
+    assert_eq!(
+        std::fs::read_to_string(h.stdout_path()).unwrap(),
+        "hello from the task\n"
+    );
+    assert!(h.stderr().contains("to stderr\n"));
+    assert!(!container_exists(&h.container), "container left behind");
+}
+
+#[tokio::test]
+async fn non_zero_exit_fails_the_task() {
+    let task = shell_task("fail", BUSYBOX_IMAGE, "exit 3");
+    let mut h = Harness::start(task, Options::default()).await;
+    let terminal = loop {
+        let (s, _) = h.next_update().await;
+        if s.state.is_terminal() {
+            break s;
+        }
+    };
+    assert_eq!(terminal.state, TaskState::Failed);
+    assert_eq!(
+        terminal.message.as_deref(),
+        Some("Container exited with status 3")
+    );
+    assert_eq!(h.wait_exit().await, 0);
+    assert!(!container_exists(&h.container));
+}
+
+#[tokio::test]
+async fn entrypoint_image_with_and_without_arguments() {
+    for (args, expected) in [
+        (vec![], "entrypoint default-cmd\n"),
+        (vec!["given", "args"], "entrypoint given args\n"),
+    ] {
+        let mut task = shell_task("ep", ENTRYPOINT_IMAGE, "unused");
+        let command = task.command.as_mut().unwrap();
+        command.shell = Some(false);
+        command.value = None;
+        command.arguments = args.iter().map(|s| s.to_string()).collect();
+        let mut h = Harness::start(task, Options::default()).await;
+        loop {
+            let (s, _) = h.next_update().await;
+            if s.state.is_terminal() {
+                assert_eq!(s.state, TaskState::Finished, "{s:?}\n{}", h.stderr());
+                break;
+            }
+        }
+        assert_eq!(h.wait_exit().await, 0);
+        assert_eq!(std::fs::read_to_string(h.stdout_path()).unwrap(), expected);
+    }
+}
+
+#[tokio::test]
+async fn env_values_reach_the_container_but_no_cmdline() {
+    let secret = format!("s3cr3t-{}", uuid::Uuid::new_v4().simple());
+    let flag_value = format!("flag-{}", uuid::Uuid::new_v4().simple());
+    let mut task = shell_task(
+        "env",
+        BUSYBOX_IMAGE,
+        "echo \"$MY_SECRET $FLAG_VAR $MESOS_SANDBOX\" > $MESOS_SANDBOX/env_out; exec sleep 600",
+    );
+    task.kill_policy = Some(grace(1));
+    task.command.as_mut().unwrap().environment = Some(
+        serde_json::from_value(
+            serde_json::json!({"variables": [{"name": "MY_SECRET", "value": secret}]}),
+        )
+        .unwrap(),
+    );
+    let opts = Options {
+        task_environment: Some(format!(r#"{{"FLAG_VAR":"{flag_value}"}}"#)),
+        ..Options::default()
+    };
+    let mut h = Harness::start(task.clone(), opts).await;
+    loop {
+        let (s, _) = h.next_update().await;
+        if s.state == TaskState::Running {
+            break;
+        }
+        assert!(!s.state.is_terminal(), "{s:?}\n{}", h.stderr());
+    }
+    let out = wait_for_file(&h.sandbox.path().join("env_out")).await;
+    assert_eq!(out, format!("{secret} {flag_value} /mnt/mesos/sandbox\n"));
+    for (pid, cmdline) in all_cmdlines() {
+        let text = String::from_utf8_lossy(&cmdline);
+        assert!(
+            !text.contains(&secret),
+            "secret on the argv of pid {pid}: {text}"
+        );
+    }
+    h.endpoint
+        .kill_task(
+            &h.framework_id(),
+            &h.executor_id.clone(),
+            &task.task_id,
+            None,
+        )
+        .unwrap();
+    loop {
+        let (s, _) = h.next_update().await;
+        if s.state.is_terminal() {
+            assert_eq!(s.state, TaskState::Killed);
+            break;
+        }
+    }
+    assert_eq!(h.wait_exit().await, 0);
+    assert!(
+        !h.stderr().contains(&secret),
+        "secret in the executor's log"
+    );
+}
+
+async fn run_until_running(h: &mut Harness) {
+    loop {
+        let (s, _) = h.next_update().await;
+        if s.state == TaskState::Running {
+            return;
+        }
+        assert!(!s.state.is_terminal(), "{s:?}\n{}", h.stderr());
+    }
+}
+
+#[tokio::test]
+async fn kill_of_a_task_that_exits_on_term() {
+    let mut task = shell_task(
+        "term",
+        BUSYBOX_IMAGE,
+        "trap 'echo got TERM; exit 0' TERM; while true; do sleep 0.1; done",
+    );
+    task.kill_policy = Some(grace(30));
+    let mut h = Harness::start(task.clone(), Options::default()).await;
+    run_until_running(&mut h).await;
+    h.endpoint
+        .kill_task(
+            &h.framework_id(),
+            &h.executor_id.clone(),
+            &task.task_id,
+            None,
+        )
+        .unwrap();
+    let (s, _) = h.next_update().await;
+    assert_eq!(s.state, TaskState::Killing);
+    let (s, _) = h.next_update().await;
+    assert_eq!(s.state, TaskState::Killed);
+    assert_eq!(s.message.as_deref(), Some("Container exited with status 0"));
+    assert_eq!(h.wait_exit().await, 0);
+    assert!(std::fs::read_to_string(h.stdout_path())
+        .unwrap()
+        .contains("got TERM"));
+    assert!(h.stderr().contains("docker stop -t 30"), "{}", h.stderr());
+    assert!(!container_exists(&h.container));
+}
+
+#[tokio::test]
+async fn kill_of_a_task_that_ignores_term_uses_the_kill_events_grace() {
+    // As PID 1 without a handler, the shell ignores SIGTERM; docker stop then SIGKILLs it.
+    let mut task = shell_task(
+        "ignore",
+        BUSYBOX_IMAGE,
+        "trap '' TERM; while true; do sleep 0.1; done",
+    );
+    task.kill_policy = Some(grace(600));
+    let mut h = Harness::start(task.clone(), Options::default()).await;
+    run_until_running(&mut h).await;
+    h.endpoint
+        .kill_task(
+            &h.framework_id(),
+            &h.executor_id.clone(),
+            &task.task_id,
+            Some(grace(1)),
+        )
+        .unwrap();
+    let (s, _) = h.next_update().await;
+    assert_eq!(s.state, TaskState::Killing);
+    let (s, _) = h.next_update().await;
+    assert_eq!(s.state, TaskState::Killed);
+    assert_eq!(
+        s.message.as_deref(),
+        Some("Container exited with status 137")
+    );
+    assert_eq!(h.wait_exit().await, 0);
+    assert!(!container_exists(&h.container));
+}
+
+#[tokio::test]
+async fn endpoint_restart_while_the_task_runs() {
+    let mut task = shell_task(
+        "restart",
+        BUSYBOX_IMAGE,
+        "while [ ! -f $MESOS_SANDBOX/go ]; do sleep 0.1; done; echo finished",
+    );
+    task.kill_policy = Some(grace(1));
+    let mut h = Harness::start(
+        task.clone(),
+        Options {
+            checkpoint: true,
+            ..Options::default()
+        },
+    )
+    .await;
+    h.auto_ack = false;
+    // STARTING accepted; RUNNING received but not acknowledged before the "crash".
+    let (starting, starting_uuid) = h.next_update().await;
+    assert_eq!(starting.state, TaskState::Starting);
+    h.endpoint
+        .acknowledge(
+            &h.framework_id(),
+            &h.executor_id.clone(),
+            &task.task_id,
+            starting_uuid,
+        )
+        .unwrap();
+    let (running, running_uuid) = h.next_update().await;
+    assert_eq!(running.state, TaskState::Running);
+
+    let addr = h.endpoint.local_addr();
+    h.endpoint.shutdown().await;
+    // Let the executor notice before the new endpoint comes up.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let (endpoint, events) = common::bind_endpoint(addr).await;
+    endpoint
+        .recover_executor(
+            h.framework_info.clone(),
+            ExecutorInfo::new(h.executor_id.clone()),
+            ContainerId::new(&h.container_id),
+            vec![task.clone()],
+            vec![starting_uuid],
+        )
+        .unwrap();
+    h.endpoint = endpoint;
+    h.events = events;
+
+    let mut seen = Vec::new();
+    let mut resubscribed = false;
+    loop {
+        match h.next_event().await {
+            EndpointEvent::Subscribed { reconnected, .. } => {
+                assert!(reconnected);
+                resubscribed = true;
+            }
+            EndpointEvent::Update(u) => {
+                h.endpoint.acknowledge_update(&u).unwrap();
+                let state = u.status.state;
+                seen.push((state, u.uuid));
+                if state == TaskState::Running {
+                    std::fs::write(h.sandbox.path().join("go"), b"").unwrap();
+                }
+                if state.is_terminal() {
+                    break;
+                }
+            }
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+    assert!(resubscribed);
+    // The unacknowledged RUNNING came again (same uuid), STARTING did not, nothing twice.
+    assert_eq!(seen.len(), 2, "{seen:?}");
+    assert_eq!(seen[0], (TaskState::Running, running_uuid));
+    assert_eq!(seen[1].0, TaskState::Finished);
+    assert_eq!(h.wait_exit().await, 0, "{}", h.stderr());
+    assert!(!container_exists(&h.container));
+}
+
+#[tokio::test]
+async fn failing_health_check_kills_the_task() {
+    let mut task = shell_task("unhealthy", BUSYBOX_IMAGE, "exec sleep 600");
+    task.kill_policy = Some(grace(1));
+    task.health_check = Some(
+        serde_json::from_value(serde_json::json!({
+            "type": "TCP", "tcp": {"port": 1},
+            "delay_seconds": 0.0, "interval_seconds": 0.2, "timeout_seconds": 5.0,
+            "grace_period_seconds": 0.0, "consecutive_failures": 2
+        }))
+        .unwrap(),
+    );
+    let mut h = Harness::start(task, Options::default()).await;
+    run_until_running(&mut h).await;
+    let mut unhealthy = 0;
+    loop {
+        let (s, _) = h.next_update().await;
+        match s.state {
+            TaskState::Running => {
+                assert_eq!(s.healthy, Some(false));
+                assert_eq!(s.reason, Some(Reason::TaskHealthCheckStatusUpdated));
+                unhealthy += 1;
+            }
+            TaskState::Killing => {}
+            TaskState::Killed => {
+                assert_eq!(s.healthy, Some(false));
+                break;
+            }
+            other => panic!("unexpected {other}: {s:?}"),
+        }
+    }
+    assert_eq!(unhealthy, 2);
+    assert_eq!(h.wait_exit().await, 0);
+    assert!(!container_exists(&h.container));
+}
+
+#[tokio::test]
+async fn bridge_network_reports_the_ip_and_http_check_passes_in_the_netns() {
+    let mut task = shell_task(
+        "bridge",
+        BUSYBOX_IMAGE,
+        "mkdir -p /www && echo ok > /www/index.html && exec httpd -f -p 8080 -h /www",
+    );
+    task.kill_policy = Some(grace(1));
+    task.container
+        .as_mut()
+        .unwrap()
+        .docker
+        .as_mut()
+        .unwrap()
+        .network = Some(mesos_types::container::DockerNetwork::Bridge);
+    task.health_check = Some(
+        serde_json::from_value(serde_json::json!({
+            "type": "HTTP", "http": {"port": 8080, "path": "/index.html"},
+            "delay_seconds": 0.0, "interval_seconds": 0.2, "timeout_seconds": 5.0,
+            "grace_period_seconds": 30.0, "consecutive_failures": 3
+        }))
+        .unwrap(),
+    );
+    let mut h = Harness::start(task.clone(), Options::default()).await;
+    let running = loop {
+        let (s, _) = h.next_update().await;
+        if s.state == TaskState::Running {
+            break s;
+        }
+        assert!(!s.state.is_terminal(), "{s:?}\n{}", h.stderr());
+    };
+    let ni = &running.container_status.as_ref().unwrap().network_infos[0];
+    let ip = ni.ip_addresses[0].ip_address.clone().unwrap();
+    let inspected = test_rig::docker(&[
+        "inspect",
+        "-f",
+        "{{.NetworkSettings.IPAddress}}",
+        &h.container,
+    ]);
+    assert_eq!(ip, inspected.trim());
+    let (s, _) = h.next_update().await;
+    assert_eq!(
+        (s.state, s.healthy),
+        (TaskState::Running, Some(true)),
+        "{s:?}\n{}",
+        h.stderr()
+    );
+    assert_eq!(
+        s.container_status.as_ref().unwrap().network_infos[0].ip_addresses[0]
+            .ip_address
+            .as_deref(),
+        Some(ip.as_str())
+    );
+    h.endpoint
+        .kill_task(
+            &h.framework_id(),
+            &h.executor_id.clone(),
+            &task.task_id,
+            None,
+        )
+        .unwrap();
+    loop {
+        let (s, _) = h.next_update().await;
+        if s.state.is_terminal() {
+            assert_eq!(s.state, TaskState::Killed);
+            break;
+        }
+    }
+    assert_eq!(h.wait_exit().await, 0);
+}
+
+#[tokio::test]
+async fn hundred_megabytes_of_output_arrive_byte_exact() {
+    const LINES: u64 = 13_000_000;
+    let task = shell_task("flood", BUSYBOX_IMAGE, &format!("seq 1 {LINES}"));
+    let mut h = Harness::start(task, Options::default()).await;
+    loop {
+        let (s, _) = h.next_update().await;
+        if s.state.is_terminal() {
+            assert_eq!(s.state, TaskState::Finished, "{s:?}");
+            break;
+        }
+    }
+    assert_eq!(h.wait_exit().await, 0);
+    // Compare as a stream, without building 100 MB of expectation.
+    use std::io::{BufRead, BufReader};
+    let file = std::fs::File::open(h.stdout_path()).unwrap();
+    let size = file.metadata().unwrap().len();
+    assert!(size >= 100 << 20, "only {size} bytes");
+    let mut reader = BufReader::with_capacity(1 << 20, file);
+    let mut line = String::new();
+    for i in 1..=LINES {
+        line.clear();
+        reader.read_line(&mut line).unwrap();
+        assert_eq!(line, format!("{i}\n"), "line {i}");
+    }
+    line.clear();
+    assert_eq!(
+        reader.read_line(&mut line).unwrap(),
+        0,
+        "extra output: {line:?}"
+    );
+}
+
+#[tokio::test]
+async fn bad_command_lines_and_environments_exit_1_naming_the_problem() {
+    let bin = env!("CARGO_BIN_EXE_mesos-docker-executor");
+    let run = |args: &[&str], env: &[(&str, &str)]| {
+        let out = std::process::Command::new(bin)
+            .args(args)
+            .env_clear()
+            .envs(env.iter().copied())
+            .output()
+            .unwrap();
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let flags = [
+        "--docker=docker",
+        "--container=mesos-x",
+        "--sandbox_directory=/tmp",
+        "--mapped_directory=/mnt/mesos/sandbox",
+        "--launcher_dir=/tmp",
+    ];
+    let (code, err) = run(&flags[1..], &[]);
+    assert_eq!(code, Some(1));
+    assert!(err.contains("--docker"), "{err}");
+    let mut with_unknown = flags.to_vec();
+    with_unknown.push("--frobnicate=1");
+    let (code, err) = run(&with_unknown, &[]);
+    assert_eq!(code, Some(1));
+    assert!(err.contains("--frobnicate"), "{err}");
+    let (code, err) = run(
+        &flags,
+        &[("MESOS_FRAMEWORK_ID", "f"), ("MESOS_EXECUTOR_ID", "e")],
+    );
+    assert_eq!(code, Some(1));
+    assert!(err.contains("MESOS_AGENT_ENDPOINT"), "{err}");
+    let (code, err) = run(
+        &flags,
+        &[
+            ("MESOS_AGENT_ENDPOINT", "127.0.0.1:1"),
+            ("MESOS_FRAMEWORK_ID", "f"),
+            ("MESOS_EXECUTOR_ID", "e"),
+            ("MESOS_RECOVERY_TIMEOUT", "15minutes"),
+        ],
+    );
+    assert_eq!(code, Some(1));
+    assert!(err.contains("MESOS_RECOVERY_TIMEOUT"), "{err}");
+    let (code, out) = run(&["--help"], &[]);
+    assert_eq!(code, Some(0), "{out}");
+}
+
+#[tokio::test]
+async fn max_completion_time_fails_the_task_without_killing_state() {
+    let mut task = shell_task("deadline", BUSYBOX_IMAGE, "exec sleep 600");
+    task.max_completion_time = Some(mesos_types::duration::DurationInfo::from_nanos(
+        1_000_000_000,
+    ));
+    let mut h = Harness::start(task, Options::default()).await;
+    loop {
+        let (s, _) = h.next_update().await;
+        assert_ne!(s.state, TaskState::Killing);
+        if s.state.is_terminal() {
+            assert_eq!(s.state, TaskState::Failed, "{s:?}");
+            assert_eq!(s.reason, Some(Reason::MaxCompletionTimeReached));
+            break;
+        }
+    }
+    assert_eq!(h.wait_exit().await, 0);
+    assert!(!container_exists(&h.container));
+}
+
+#[tokio::test]
+async fn shutdown_kills_the_task_reports_and_exits() {
+    let mut task = shell_task("shutdown", BUSYBOX_IMAGE, "exec sleep 600");
+    task.kill_policy = Some(grace(1));
+    let mut h = Harness::start(task, Options::default()).await;
+    run_until_running(&mut h).await;
+    assert!(h
+        .endpoint
+        .shutdown_executor(&h.framework_id(), &h.executor_id.clone())
+        .unwrap());
+    let (s, _) = h.next_update().await;
+    assert_eq!(s.state, TaskState::Killing);
+    let (s, _) = h.next_update().await;
+    assert_eq!(s.state, TaskState::Killed);
+    assert_eq!(h.wait_exit().await, 0);
+    assert!(!container_exists(&h.container));
+}
