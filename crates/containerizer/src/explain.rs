@@ -4,59 +4,40 @@
 
 use crate::flags::ContainerizerFlags;
 use crate::prepare::{BadInput, LaunchSpec};
-use crate::run::{COMMAND_EXECUTOR_CPUS, COMMAND_EXECUTOR_MEM_MB};
-use docker_cli::{
-    build_run_command, ContainerDnsInfo, Docker, MesosLabels, RunCommand, RunOptions,
-};
-use mesos_types::resources::Resource;
+use docker_cli::{build_run_command, ContainerDnsInfo, Docker, RunCommand, RunOptions};
+use docker_executor::task_container::{self, TaskContainer};
 use serde::Serialize;
-use std::collections::BTreeMap;
 use std::path::Path;
 
-/// The task container's `docker run` options, as `mesos-docker-executor` builds them from
-/// the task: requests are the task's resources plus the command executor's, the caller
-/// environment is `--task_environment`.
+/// The task container's `docker run` options, exactly as `mesos-docker-executor` builds them
+/// from the task and the flags `run` gives it.
 pub fn task_run_options(
     spec: &LaunchSpec,
     flags: &ContainerizerFlags,
     sandbox: &Path,
-    agent_id: &str,
 ) -> Result<RunOptions, BadInput> {
-    let task = &spec.task;
-    let container = task
-        .container
-        .clone()
-        .ok_or_else(|| BadInput("container: is missing".into()))?;
-    let command = task.command.clone().unwrap_or_default();
-    let mut options = RunOptions::new(
-        container,
-        command,
-        spec.container_name(),
-        sandbox.display().to_string(),
-        flags.sandbox_directory.clone(),
-    );
-    let mut resources = task.resources.clone();
-    resources.push(Resource::scalar("cpus", COMMAND_EXECUTOR_CPUS));
-    resources.push(Resource::scalar("mem", COMMAND_EXECUTOR_MEM_MB));
-    options.resources = Some(resources);
-    options.limits = task.limits.clone();
-    options.enable_cfs_quota = flags.cgroups_enable_cfs;
-    options.env = BTreeMap::from([("MESOS_TASK_ID".to_string(), task.task_id.value.clone())]);
-    if let Some(dns) = &flags.default_container_dns {
-        options.default_dns = Some(
+    let default_dns = match &flags.default_container_dns {
+        Some(dns) => Some(
             ContainerDnsInfo::parse(dns)
                 .map_err(|e| BadInput(format!("--default_container_dns: {e}")))?,
-        );
-    }
-    options.labels = MesosLabels {
-        agent_id: Some(agent_id.to_string()),
-        framework_id: spec.framework.id.as_ref().map(|f| f.value.clone()),
-        executor_id: Some(spec.executor_id.value.clone()),
-        task_id: Some(task.task_id.value.clone()),
-        container_id: Some(spec.container_id.clone()),
+        ),
+        None => None,
     };
-    options.host_memory_bytes = host_memory_bytes();
-    Ok(options)
+    let name = spec.container_name();
+    let task_environment = crate::run::task_environment_map(spec);
+    let container = TaskContainer {
+        name: &name,
+        sandbox_directory: sandbox,
+        mapped_directory: &flags.sandbox_directory,
+        task_environment: &task_environment,
+        default_dns: default_dns.as_ref(),
+        cgroups_enable_cfs: flags.cgroups_enable_cfs,
+        framework_id: spec.framework.id.as_ref().map(|f| f.value.as_str()),
+        executor_id: Some(&spec.executor_id.value),
+        host_memory_bytes: task_container::host_memory_bytes(),
+    };
+    task_container::task_run_options(&spec.task, &container)
+        .map_err(|e| BadInput(format!("task: {e}")))
 }
 
 /// Builds the task container's `docker run` command: the dry run that keeps bad input away
@@ -65,18 +46,9 @@ pub fn task_run_command(
     spec: &LaunchSpec,
     flags: &ContainerizerFlags,
     sandbox: &Path,
-    agent_id: &str,
 ) -> Result<RunCommand, BadInput> {
-    let options = task_run_options(spec, flags, sandbox, agent_id)?;
+    let options = task_run_options(spec, flags, sandbox)?;
     build_run_command(&options).map_err(|e| BadInput(format!("task: {e}")))
-}
-
-/// Total memory of this host, for `--oom-score-adj`.
-fn host_memory_bytes() -> Option<u64> {
-    let meminfo = std::fs::read_to_string("/proc/meminfo").ok()?;
-    let line = meminfo.lines().find(|l| l.starts_with("MemTotal:"))?;
-    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
-    Some(kib * 1024)
 }
 
 /// A mount of the task container.
@@ -128,9 +100,8 @@ pub async fn explain(
     flags: &ContainerizerFlags,
     docker: &Docker,
     sandbox: &Path,
-    agent_id: &str,
 ) -> Result<Explanation, BadInput> {
-    let command = task_run_command(spec, flags, sandbox, agent_id)?;
+    let command = task_run_command(spec, flags, sandbox)?;
     let image = spec.image().unwrap_or_default().to_string();
     let pull = if spec.force_pull() {
         "always (force_pull_image)".to_string()

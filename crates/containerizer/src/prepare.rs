@@ -95,9 +95,9 @@ fn decode<T: serde::de::DeserializeOwned>(
 
 /// Reads, defaults and validates the input of a launch.
 ///
-/// `task_id` may be left out of the file (it becomes the task name, else a UUID), and so may
-/// `agent_id` (it becomes `agent_id`). `container_id` is the `--container_id` flag or a fresh
-/// UUID.
+/// `task_id` may be left out of the file (it becomes the task name, else a UUID). `agent_id`
+/// is always this agent's, as the master would set it (our container labels and recovery
+/// go by it). `container_id` is the `--container_id` flag or a fresh UUID.
 pub fn prepare(
     task_file: &Path,
     executor_file: Option<&Path>,
@@ -124,9 +124,8 @@ pub fn prepare(
             .unwrap_or_else(|| container_id.clone());
         object.insert("task_id".into(), serde_json::json!({ "value": name }));
     }
-    if !object.contains_key("agent_id") && !object.contains_key("slave_id") {
-        object.insert("agent_id".into(), serde_json::json!({ "value": agent_id }));
-    }
+    object.remove("slave_id");
+    object.insert("agent_id".into(), serde_json::json!({ "value": agent_id }));
     if !object.contains_key("name") {
         object.insert("name".into(), serde_json::json!(""));
     }

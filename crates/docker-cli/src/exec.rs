@@ -29,6 +29,19 @@ impl Docker {
     /// container is [`DockerError::NotFound`]; docker refusing to exec (container not
     /// running) is [`DockerError::Failed`] with code 1 and docker's message.
     pub async fn exec(&self, name: &str, argv: &[String], timeout: Duration) -> Result<ExecOutput> {
+        self.exec_with_env(name, argv, Vec::new(), timeout).await
+    }
+
+    /// [`Docker::exec`] with extra variables in the CLI's own environment (a command
+    /// health check's variables reach the CLI, not the container, as in Mesos). Values
+    /// are never logged.
+    pub async fn exec_with_env(
+        &self,
+        name: &str,
+        argv: &[String],
+        env: Vec<(String, String)>,
+        timeout: Duration,
+    ) -> Result<ExecOutput> {
         if argv.is_empty() {
             return Err(DockerError::invalid(
                 "argv",
@@ -38,7 +51,9 @@ impl Docker {
         }
         let mut args = vec!["exec".to_string(), name.to_string()];
         args.extend(argv.iter().cloned());
-        let call = CliCall::new("exec", args, timeout).target(ObjectKind::Container, name);
+        let call = CliCall::new("exec", args, timeout)
+            .target(ObjectKind::Container, name)
+            .env(env);
         let output = self.output(call).await?;
         // Docker's own failures exit 1 with "Error response from daemon" / "Error:" on
         // stderr, which a command cannot easily fake at the start of its stderr.

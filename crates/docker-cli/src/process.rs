@@ -310,7 +310,7 @@ impl CliCall {
         self
     }
 
-    #[cfg(test)]
+    /// Extra variables for the CLI's environment (values are never logged).
     pub fn env(mut self, env: Vec<(String, String)>) -> Self {
         self.env = env;
         self

@@ -42,11 +42,15 @@ impl RunHandle {
     /// Waits for `docker run` to exit: `Some(code)`, or `None` when it was killed by a
     /// signal. Cancel-safe.
     pub async fn wait(&mut self) -> Result<Option<i32>> {
-        let status =
-            self.child.wait().await.map_err(|e| {
-                DockerError::io(format!("Failed to wait for '{}'", self.display), e)
-            })?;
-        Ok(status.code())
+        Ok(self.wait_status().await?.code())
+    }
+
+    /// Like [`RunHandle::wait`], with the whole exit status (signal included). Cancel-safe.
+    pub async fn wait_status(&mut self) -> Result<std::process::ExitStatus> {
+        self.child
+            .wait()
+            .await
+            .map_err(|e| DockerError::io(format!("Failed to wait for '{}'", self.display), e))
     }
 
     /// Sends SIGKILL to the CLI (not to the container).

@@ -114,7 +114,7 @@ pub struct Flags {
     /// Values are secrets: never log them.
     pub task_environment: BTreeMap<String, String>,
     /// `ContainerDNSInfo`, untouched.
-    pub default_container_dns: Option<serde_json::Value>,
+    pub default_container_dns: Option<docker_cli::ContainerDnsInfo>,
     pub cgroups_enable_cfs: bool,
     pub stop_timeout: Option<Duration>,
     pub logging_level: String,
@@ -174,22 +174,12 @@ impl Flags {
             None => BTreeMap::new(),
             Some(text) => parse_task_environment(&text)?,
         };
-        let default_container_dns = match raw.default_container_dns {
-            None => None,
-            Some(text) => {
-                let v: serde_json::Value = serde_json::from_str(&text).map_err(|e| {
-                    FlagError(format!(
-                        "Failed to parse --default_container_dns as JSON: {e}"
-                    ))
-                })?;
-                if !v.is_object() {
-                    return Err(FlagError(
-                        "--default_container_dns must be a JSON object (ContainerDNSInfo)".into(),
-                    ));
-                }
-                Some(v)
-            }
-        };
+        let default_container_dns = raw
+            .default_container_dns
+            .as_deref()
+            .map(docker_cli::ContainerDnsInfo::parse)
+            .transpose()
+            .map_err(|e| FlagError(e.to_string()))?;
         let launcher_dir = raw
             .launcher_dir
             .ok_or_else(|| FlagError("Missing required flag --launcher_dir".into()))?;

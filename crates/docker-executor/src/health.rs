@@ -7,7 +7,7 @@
 //! in the container's namespace). HTTPS runs the host's `curl` from a child that enters the
 //! namespace before exec.
 
-use crate::docker::DockerCli;
+use docker_cli::Docker;
 use mesos_types::container::IpProtocol;
 use mesos_types::health::{CheckType, HealthCheck};
 use std::io::{Read, Write};
@@ -68,7 +68,7 @@ pub fn validate(check: &HealthCheck) -> Result<(), String> {
 /// Where a check runs.
 #[derive(Clone)]
 pub struct Target {
-    pub docker: DockerCli,
+    pub docker: Docker,
     pub container: String,
     /// The container's init pid, for its network namespace.
     pub pid: Option<i32>,
@@ -86,7 +86,7 @@ pub async fn run_check(check: &HealthCheck, target: &Target) -> CheckResult {
     match check.kind() {
         CheckType::Command => {
             let command = check.command.clone().unwrap_or_default();
-            let mut argv: Vec<String> = vec!["exec".into(), target.container.clone()];
+            let mut argv: Vec<String> = Vec::new();
             let value = command.value.clone().unwrap_or_default();
             if command.shell() {
                 argv.extend(["sh".into(), "-c".into(), value]);
@@ -94,22 +94,28 @@ pub async fn run_check(check: &HealthCheck, target: &Target) -> CheckResult {
                 argv.push(value);
                 argv.extend(command.arguments.iter().cloned());
             }
-            let mut cmd = target.docker.command(&argv);
             // As Mesos: the command's variables reach the CLI, not the container.
-            for var in command.variables() {
-                cmd.env(&var.name, var.value.as_deref().unwrap_or(""));
-            }
-            // Check output goes to our stderr (the sandbox `stderr` file).
-            cmd.stdout(std::process::Stdio::null())
-                .stderr(std::process::Stdio::inherit());
-            let child = cmd
-                .spawn()
-                .map_err(|e| format!("Failed to run docker exec: {e}"))?;
-            match tokio::time::timeout(limit, child.wait_with_output()).await {
-                Err(_) => Err(format!("Command timed out after {shown}")),
-                Ok(Err(e)) => Err(format!("Failed to wait for docker exec: {e}")),
-                Ok(Ok(out)) if out.status.success() => Ok(()),
-                Ok(Ok(out)) => Err(format!("Command returned: {}", describe_status(out.status))),
+            let env = command
+                .variables()
+                .iter()
+                .map(|var| (var.name.clone(), var.value.clone().unwrap_or_default()))
+                .collect();
+            let out = target
+                .docker
+                .exec_with_env(&target.container, &argv, env, limit)
+                .await;
+            match out {
+                Err(e) if e.is_timeout() => Err(format!("Command timed out after {shown}")),
+                Err(e) => Err(format!("Failed to run docker exec: {e}")),
+                Ok(out) => {
+                    // Check output goes to our stderr (the sandbox `stderr` file).
+                    let _ = std::io::stderr().write_all(&out.stderr);
+                    match out.code {
+                        Some(0) => Ok(()),
+                        Some(code) => Err(format!("Command returned: exited with status {code}")),
+                        None => Err("Command returned: terminated by a signal".into()),
+                    }
+                }
             }
         }
         CheckType::Http => {
@@ -510,7 +516,7 @@ mod tests {
             }
         });
         let target = Target {
-            docker: DockerCli::new("docker", None),
+            docker: Docker::new("docker", None).unwrap(),
             container: "none".into(),
             pid: None,
         };

@@ -3,16 +3,16 @@
 //!
 //! Layout: [`flags`] and [`env`] read the agent's command line and environment; [`client`]
 //! and [`connection`] keep the executor subscribed and its status updates reliable;
-//! [`runner`] is the task's life; [`docker`] the CLI calls and the `docker run` argv;
+//! [`runner`] is the task's life; [`task_container`] the `docker run` options;
 //! [`health`] the health checks.
 
 pub mod client;
 pub mod connection;
-pub mod docker;
 pub mod env;
 pub mod flags;
 pub mod health;
 pub mod runner;
+pub mod task_container;
 
 use anyhow::Context as _;
 use connection::ConnectionPolicy;

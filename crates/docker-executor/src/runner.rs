@@ -7,10 +7,11 @@
 //! state, so there are no locks around the task's state and events have one total order.
 
 use crate::connection::{AgentMsg, Outbox};
-use crate::docker::{self, DockerCli, RunContext};
 use crate::env::AgentEnv;
 use crate::flags::Flags;
 use crate::health::{self, Interpreter, Report, Target};
+use crate::task_container::{self, TaskContainer};
+use docker_cli::{build_run_command, Container, Docker, DockerError, Timeouts};
 use mesos_types::container::{IpAddress, IpProtocol, NetworkInfo};
 use mesos_types::duration::Duration as MesosDuration;
 use mesos_types::executor::Event;
@@ -26,6 +27,8 @@ use tokio::task::JoinHandle;
 const TERMINAL_ACK_TIMEOUT: Duration = Duration::from_secs(60);
 /// Bound of one `docker inspect` (Mesos's `DOCKER_INSPECT_TIMEOUT`).
 const INSPECT_TIMEOUT: Duration = Duration::from_secs(5);
+/// Where the agent's docker socket normally is (`--docker_socket` default).
+const DEFAULT_DOCKER_SOCKET: &str = "/var/run/docker.sock";
 /// How long the end of the task waits for a pending inspect (so RUNNING precedes the end).
 const INSPECT_SETTLE: Duration = Duration::from_secs(5);
 /// First inspect poll interval; doubles up to [`INSPECT_POLL_MAX`].
@@ -45,9 +48,9 @@ const SHUTDOWN_SLACK: Duration = Duration::from_secs(10);
 pub enum Msg {
     Agent(AgentMsg),
     /// `docker run` returned.
-    RunExited(std::io::Result<ExitStatus>),
-    /// The inspect loop finished: raw stdout and the parsed container, or a hard failure.
-    Inspected(Result<(Vec<u8>, serde_json::Value), String>),
+    RunExited(Result<ExitStatus, String>),
+    /// The inspect loop finished: the started container, or a hard failure.
+    Inspected(Result<Box<Container>, String>),
     /// The inspect did not settle in time after the container ended.
     InspectSettleTimeout,
     /// After the container ended: whether Docker says it was OOM-killed.
@@ -101,7 +104,7 @@ struct Task {
     stop_attempt: u64,
     stop_grace: Duration,
     /// `docker run`'s status once it returned, while waiting for inspect to settle.
-    exit: Option<std::io::Result<ExitStatus>>,
+    exit: Option<Result<ExitStatus, String>>,
     terminal_sent: bool,
 }
 
@@ -109,7 +112,7 @@ struct Task {
 pub struct Runner {
     flags: Flags,
     env: AgentEnv,
-    docker: DockerCli,
+    docker: Docker,
     outbox: Outbox,
     tx: mpsc::UnboundedSender<Msg>,
     framework_info: Option<FrameworkInfo>,
@@ -133,7 +136,19 @@ impl Runner {
         outbox: Outbox,
         tx: mpsc::UnboundedSender<Msg>,
     ) -> Self {
-        let docker = DockerCli::new(&flags.docker, flags.docker_socket.as_deref());
+        let socket = flags
+            .docker_socket
+            .clone()
+            .unwrap_or_else(|| DEFAULT_DOCKER_SOCKET.into());
+        let timeouts = Timeouts {
+            inspect: INSPECT_TIMEOUT,
+            stop_slack: STOP_SLACK,
+            rm: RM_TIMEOUT,
+            ..Timeouts::default()
+        };
+        // The flags checked that the socket is absolute, the only thing this can refuse.
+        let docker = Docker::with_timeouts(&flags.docker, Some(&socket), timeouts)
+            .expect("--docker_socket was validated as an absolute path");
         let mut grace = env.shutdown_grace_period.to_std();
         if let Some(stop) = flags.stop_timeout {
             grace = grace.max(stop.to_std());
@@ -214,7 +229,7 @@ impl Runner {
                     let name = self.flags.container.clone();
                     let tx = self.tx.clone();
                     tokio::spawn(async move {
-                        if let Err(e) = docker.rm_force(&name, RM_TIMEOUT).await {
+                        if let Err(e) = docker.rm(&name, true).await {
                             tracing::error!(error = %e, "docker rm -f -v failed");
                         }
                         let _ = tx.send(Msg::RemoveDone);
@@ -381,24 +396,32 @@ impl Runner {
         self.outbox.push_update(starting);
 
         let t = self.task.as_ref().expect("just set");
-        let ctx = RunContext {
-            container_name: &self.flags.container,
+        let container = TaskContainer {
+            name: &self.flags.container,
             sandbox_directory: &self.flags.sandbox_directory,
             mapped_directory: &self.flags.mapped_directory,
             task_environment: &self.flags.task_environment,
-            default_container_dns: self.flags.default_container_dns.as_ref(),
+            default_dns: self.flags.default_container_dns.as_ref(),
             cgroups_enable_cfs: self.flags.cgroups_enable_cfs,
+            framework_id: Some(&self.env.framework_id.value),
+            executor_id: Some(&self.env.executor_id.value),
+            host_memory_bytes: task_container::host_memory_bytes(),
         };
-        let run = match docker::run_args(&t.info, &ctx) {
-            Ok(run) => run,
+        let command = task_container::task_run_options(&t.info, &container)
+            .and_then(|options| build_run_command(&options));
+        let command = match command {
+            Ok(command) => command,
             Err(e) => {
                 self.fail_before_run(format!("Failed to create docker run options: {e}"));
                 return;
             }
         };
-        tracing::info!(argv = ?run.argv, "starting docker run");
-        let mut child = match self.docker.spawn_run(&run) {
-            Ok(child) => child,
+        let mut run = match self.docker.run(
+            &command,
+            std::process::Stdio::inherit(),
+            std::process::Stdio::inherit(),
+        ) {
+            Ok(run) => run,
             Err(e) => {
                 self.fail_before_run(format!("Failed to run docker container: {e}"));
                 return;
@@ -406,24 +429,25 @@ impl Runner {
         };
         let tx = self.tx.clone();
         tokio::spawn(async move {
-            let status = child.wait().await;
+            let status = run.wait_status().await.map_err(|e| e.to_string());
             let _ = tx.send(Msg::RunExited(status));
         });
-        // Inspect until the container has started, quickly at first.
+        // Inspect until the container has started, quickly at first; `docker run` ending
+        // (the task's end) settles this loop from the other side.
         let docker = self.docker.clone();
         let name = self.flags.container.clone();
         let tx = self.tx.clone();
         let handle = tokio::spawn(async move {
             let mut pause = INSPECT_POLL_MIN;
             loop {
-                match docker.inspect(&name, INSPECT_TIMEOUT).await {
-                    Ok((raw, v)) if started(&v) => {
-                        let _ = tx.send(Msg::Inspected(Ok((raw, v))));
+                match docker.inspect_container(&name).await {
+                    Ok(container) if container.started => {
+                        let _ = tx.send(Msg::Inspected(Ok(Box::new(container))));
                         return;
                     }
                     Ok(_) => {}
-                    Err(docker::DockerError::BadInspect(e)) => {
-                        let _ = tx.send(Msg::Inspected(Err(e)));
+                    Err(e @ DockerError::Parse { .. }) => {
+                        let _ = tx.send(Msg::Inspected(Err(e.to_string())));
                         return;
                     }
                     Err(e) => tracing::debug!(error = %e, "container not inspectable yet"),
@@ -454,24 +478,24 @@ impl Runner {
         self.removed = true;
     }
 
-    fn on_inspected(&mut self, result: Result<(Vec<u8>, serde_json::Value), String>) {
+    fn on_inspected(&mut self, result: Result<Box<Container>, String>) {
         let Some(t) = &mut self.task else { return };
         t.inspect = None;
         match result {
             Err(e) => {
                 tracing::error!(error = %e, "docker inspect failed; no TASK_RUNNING and no health checks")
             }
-            Ok((raw, v)) if !t.killed && !t.terminated => {
-                t.pid = v
-                    .pointer("/State/Pid")
-                    .and_then(|p| p.as_i64())
-                    .filter(|p| *p > 0)
-                    .map(|p| p as i32);
-                t.network_info = network_info(&t.info, &v);
+            // A container that already ended has still run: TASK_RUNNING goes out before
+            // the terminal update (which waits for this inspect), as a user expects.
+            Ok(container) if !t.killed => {
+                t.pid = container.pid.map(|p| p as i32);
+                t.network_info = network_info(&t.info, &container);
+                let still_running = !t.terminated;
                 let task_id = t.info.task_id.clone();
                 let network = t.network_info.clone();
                 let mut s = self.status(&task_id, TaskState::Running);
-                s.data = Some(raw);
+                // As Mesos: the `docker inspect` output, a one-element array.
+                s.data = serde_json::to_vec(&[&container.raw]).ok();
                 if let Some(ni) = network {
                     s.container_status = Some(ContainerStatus {
                         network_infos: vec![ni],
@@ -480,7 +504,9 @@ impl Runner {
                 }
                 tracing::info!(task_id = %task_id, "container is running");
                 self.outbox.push_update(s);
-                self.start_health_checks();
+                if still_running {
+                    self.start_health_checks();
+                }
             }
             Ok(_) => {}
         }
@@ -615,7 +641,7 @@ impl Runner {
         let tx = self.tx.clone();
         t.stop = Some(tokio::spawn(async move {
             let result = docker
-                .stop(&name, secs, STOP_SLACK)
+                .stop(&name, MesosDuration::from(grace))
                 .await
                 .map_err(|e| e.to_string());
             let _ = tx.send(Msg::StopDone { attempt, result });
@@ -666,7 +692,7 @@ impl Runner {
         None
     }
 
-    fn on_run_exited(&mut self, status: std::io::Result<ExitStatus>) {
+    fn on_run_exited(&mut self, status: Result<ExitStatus, String>) {
         let Some(t) = &mut self.task else { return };
         if t.terminated {
             return;
@@ -698,7 +724,7 @@ impl Runner {
     }
 
     /// The container ended: learn whether it was OOM-killed, then report.
-    fn finish(&mut self, status: std::io::Result<ExitStatus>) {
+    fn finish(&mut self, status: Result<ExitStatus, String>) {
         let Some(t) = &mut self.task else { return };
         t.exit = Some(status);
         let docker = self.docker.clone();
@@ -706,10 +732,10 @@ impl Runner {
         let tx = self.tx.clone();
         tokio::spawn(async move {
             let oom = docker
-                .inspect(&name, INSPECT_TIMEOUT)
+                .inspect_container(&name)
                 .await
                 .ok()
-                .and_then(|(_, v)| v.pointer("/State/OOMKilled").and_then(|b| b.as_bool()));
+                .map(|c| c.oom_killed);
             let _ = tx.send(Msg::FinalInspect(oom));
         });
     }
@@ -755,7 +781,7 @@ impl Runner {
         let name = self.flags.container.clone();
         let tx = self.tx.clone();
         tokio::spawn(async move {
-            if let Err(e) = docker.rm(&name, RM_TIMEOUT).await {
+            if let Err(e) = docker.rm(&name, false).await {
                 tracing::warn!(error = %e, "docker rm -v failed");
             }
             let _ = tx.send(Msg::RemoveDone);
@@ -782,37 +808,10 @@ fn policy_grace(p: Option<&KillPolicy>) -> Option<Duration> {
     p.and_then(|p| p.grace_period).map(|g| g.to_std())
 }
 
-/// Whether `docker inspect` shows a container that has started.
-fn started(v: &serde_json::Value) -> bool {
-    v.pointer("/State/StartedAt")
-        .and_then(|s| s.as_str())
-        .is_some_and(|s| !s.is_empty() && !s.starts_with("0001-01-01"))
-}
-
 /// The container's addresses as a NetworkInfo (spec §3.3 step 9), or `None` without any.
-fn network_info(task: &TaskInfo, v: &serde_json::Value) -> Option<NetworkInfo> {
-    let mode = v
-        .pointer("/HostConfig/NetworkMode")
-        .and_then(|m| m.as_str());
-    let networks = v.pointer("/NetworkSettings/Networks");
-    let entry = mode.and_then(|m| {
-        networks.and_then(|n| n.get(m)).or_else(|| {
-            // "default" is the bridge network on Linux.
-            (m == "default")
-                .then(|| networks.and_then(|n| n.get("bridge")))
-                .flatten()
-        })
-    });
-    let get = |key: &str| -> Option<String> {
-        entry
-            .and_then(|e| e.get(key))
-            .or_else(|| v.pointer(&format!("/NetworkSettings/{key}")))
-            .and_then(|s| s.as_str())
-            .filter(|s| !s.is_empty())
-            .map(String::from)
-    };
-    let ipv4 = get("IPAddress");
-    let ipv6 = get("GlobalIPv6Address");
+fn network_info(task: &TaskInfo, container: &Container) -> Option<NetworkInfo> {
+    let ipv4 = container.ip_address.clone();
+    let ipv6 = container.ipv6_address.clone();
     if ipv4.is_none() && ipv6.is_none() {
         return None;
     }
@@ -844,22 +843,17 @@ mod tests {
     #[test]
     fn addresses_from_inspect() {
         let task = TaskInfo::new("t", "t");
+        let inspect = |v: serde_json::Value| Container::from_inspect(v).unwrap();
         let v = serde_json::json!({
+            "Id": "x", "Name": "/mesos-c1", "State": {"StartedAt": "2024-01-01T00:00:00Z"},
             "HostConfig": {"NetworkMode": "default"},
             "NetworkSettings": {"IPAddress": "", "Networks": {"bridge": {"IPAddress": "172.17.0.2", "GlobalIPv6Address": "fd00::2"}}}
         });
-        let ni = network_info(&task, &v).unwrap();
+        let ni = network_info(&task, &inspect(v)).unwrap();
         assert_eq!(ni.ip_addresses[0].ip_address.as_deref(), Some("172.17.0.2"));
         assert_eq!(ni.ip_addresses[1].protocol, Some(IpProtocol::IPv6));
-        let v = serde_json::json!({"HostConfig": {"NetworkMode": "host"}, "NetworkSettings": {"IPAddress": "", "Networks": {"host": {"IPAddress": ""}}}});
-        assert!(network_info(&task, &v).is_none());
-        let v = serde_json::json!({"NetworkSettings": {"IPAddress": "10.0.0.3"}});
-        assert_eq!(network_info(&task, &v).unwrap().ip_addresses.len(), 1);
-        assert!(started(
-            &serde_json::json!({"State": {"StartedAt": "2024-01-01T00:00:00Z"}})
-        ));
-        assert!(!started(
-            &serde_json::json!({"State": {"StartedAt": "0001-01-01T00:00:00Z"}})
-        ));
+        let v = serde_json::json!({"Id": "x", "Name": "/mesos-c1", "State": {}, "HostConfig": {"NetworkMode": "host"},
+            "NetworkSettings": {"IPAddress": "", "Networks": {"host": {"IPAddress": ""}}}});
+        assert!(network_info(&task, &inspect(v)).is_none());
     }
 }

@@ -21,7 +21,7 @@ pub async fn explain(flags: ContainerizerFlags, args: ExplainArgs) -> anyhow::Re
         &agent_id,
     )?;
     let sandbox = work.sandbox(&spec.container_id);
-    let explanation = explain_task(&spec, &flags, &docker, &sandbox, &agent_id).await?;
+    let explanation = explain_task(&spec, &flags, &docker, &sandbox).await?;
     if args.output.json {
         println!("{}", serde_json::to_string_pretty(&explanation)?);
     } else {
