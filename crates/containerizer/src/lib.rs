@@ -5,6 +5,7 @@
 pub mod checkpoint;
 pub mod cli;
 pub mod commands;
+pub mod executor_container;
 pub mod executor_launch;
 pub mod executor_process;
 pub mod explain;

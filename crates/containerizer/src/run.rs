@@ -2,6 +2,7 @@
 //! endpoint on an ephemeral loopback port, `mesos-docker-executor`, status updates until the
 //! task ends — then clean up and report the exit code.
 
+use crate::executor_container::{self, ExecutorContainerSpec, ExecutorHandle};
 use crate::executor_launch::{
     executor_args, executor_environment, ExecutorEnvironment, ExecutorFlags,
 };
@@ -23,9 +24,7 @@ use std::io::Write;
 use std::path::Path;
 use tokio::signal::unix::{signal, SignalKind};
 
-/// The cpus and memory Mesos adds for the command executor it generates.
-pub const COMMAND_EXECUTOR_CPUS: f64 = 0.1;
-pub const COMMAND_EXECUTOR_MEM_MB: f64 = 32.0;
+use docker_executor::task_container::{COMMAND_EXECUTOR_CPUS, COMMAND_EXECUTOR_MEM_MB};
 
 /// How long the executor gets to exit by itself after its terminal update was acknowledged
 /// before we stop it.
@@ -60,6 +59,9 @@ pub enum RunError {
     Endpoint(String),
     #[error(transparent)]
     Spawn(#[from] executor_process::SpawnError),
+    /// Path B: the custom executor's container did not start.
+    #[error(transparent)]
+    ExecutorContainer(#[from] executor_container::ExecutorContainerError),
     #[error("failed to checkpoint: {0}")]
     Checkpoint(#[from] checkpoint::CheckpointError),
 }
@@ -150,9 +152,12 @@ fn describe_command(command: &CommandInfo) -> String {
 /// `--task_environment` for the executor: what the task container sees beyond its own
 /// environment (Mesos leaves this to hooks; we give `MESOS_TASK_ID`).
 pub fn task_environment(spec: &LaunchSpec) -> String {
-    let mut env = BTreeMap::new();
-    env.insert("MESOS_TASK_ID", spec.task.task_id.value.as_str());
-    serde_json::to_string(&env).expect("a map of strings")
+    serde_json::to_string(&task_environment_map(spec)).expect("a map of strings")
+}
+
+/// [`task_environment`] as a map.
+pub fn task_environment_map(spec: &LaunchSpec) -> BTreeMap<String, String> {
+    BTreeMap::from([("MESOS_TASK_ID".to_string(), spec.task.task_id.value.clone())])
 }
 
 /// The URIs to fetch: the task's for a command task, else the custom executor's.
@@ -185,7 +190,19 @@ pub async fn run(ctx: &RunContext, spec: LaunchSpec, output: Output) -> Result<i
     let meta = ctx.work.container_meta(&cid);
     if spec.executor.is_none() {
         // Dry run of the argv builder: whatever it rejects never reaches Docker.
-        crate::explain::task_run_command(&spec, &ctx.flags, &sandbox, &ctx.agent_id.value)?;
+        crate::explain::task_run_command(&spec, &ctx.flags, &sandbox)?;
+    }
+    if let Some(executor) = &spec.executor {
+        // Path B's dry run: the executor container's `docker run` must be buildable.
+        let name = spec.container_name();
+        let env = BTreeMap::new();
+        // The endpoint is bound to 127.0.0.1, so only a host-network executor can subscribe:
+        // refuse the others now rather than at the registration timeout.
+        executor_container::run_command(&executor_container_spec(
+            ctx, &spec, executor, &sandbox, &name, &env,
+        ))
+        .and_then(|command| executor_container::require_host_network(&command))
+        .map_err(|e| BadInput(e.to_string()))?;
     }
     if sandbox.exists() || meta.dir().exists() {
         return Err(BadInput(format!(
@@ -285,15 +302,6 @@ async fn launch_and_wait(
         .and_then(|_| endpoint.launch_task(&framework_id, &spec.executor_id, spec.task.clone()))
         .map_err(|e| RunError::Endpoint(e.to_string()))?;
 
-    if spec.executor.is_some() {
-        // Image-as-executor is launched by the daemon path; `run` supports command tasks.
-        endpoint.shutdown().await;
-        return Err(BadInput(
-            "--executor (a custom executor image) is not supported by `run` yet: launch it with the daemon".into(),
-        )
-        .into());
-    }
-
     let task_env = task_environment(spec);
     let default_dns = flags.default_container_dns.clone();
     let args = executor_args(&ExecutorFlags {
@@ -335,12 +343,20 @@ async fn launch_and_wait(
         subscription_backoff_max: "2secs".parse().expect("a valid duration"),
         command_environment: &command_env,
     });
-    let mut child = executor_process::spawn(
-        &executor_process::executor_path(&launcher_dir),
-        &args,
-        &env,
-        sandbox,
-    )?;
+    // From here on the executor is a process (Path A) or the container of a custom executor
+    // image (Path B, spec §4.2): `docker run` exiting is the executor exiting.
+    let mut child = match &spec.executor {
+        Some(executor) => ExecutorHandle::Container(Box::new(
+            start_executor_container(ctx, spec, executor, sandbox, &endpoint_addr, shutdown_grace)
+                .await?,
+        )),
+        None => ExecutorHandle::Process(executor_process::spawn(
+            &executor_process::executor_path(&launcher_dir),
+            &args,
+            &env,
+            sandbox,
+        )?),
+    };
     record.executor_pid = child.id();
     record.state = ContainerState::Running;
     write_record(meta, record)?;
@@ -467,6 +483,71 @@ async fn launch_and_wait(
         message: status.message.clone(),
         exit_code: status_line::exit_code(&status),
     })
+}
+
+/// What the executor container of a custom executor (Path B) is made of; `env` is the
+/// agent's executor environment ([`executor_container::container_environment`]).
+fn executor_container_spec<'a>(
+    ctx: &'a RunContext,
+    spec: &LaunchSpec,
+    executor: &'a ExecutorInfo,
+    sandbox: &'a Path,
+    name: &'a str,
+    env: &'a BTreeMap<String, String>,
+) -> ExecutorContainerSpec<'a> {
+    ExecutorContainerSpec {
+        executor,
+        name,
+        sandbox,
+        mapped_dir: &ctx.flags.sandbox_directory,
+        env,
+        enable_cfs_quota: ctx.flags.cgroups_enable_cfs,
+        default_dns: ctx.flags.default_container_dns.as_deref(),
+        labels: docker_cli::MesosLabels {
+            agent_id: Some(ctx.agent_id.value.clone()),
+            framework_id: spec.framework.id.as_ref().map(|f| f.value.clone()),
+            executor_id: Some(spec.executor_id.value.clone()),
+            task_id: Some(spec.task.task_id.value.clone()),
+            container_id: Some(spec.container_id.clone()),
+        },
+    }
+}
+
+/// Path B: runs the custom executor's image as the container `mesos-<cid>` with the agent's
+/// executor environment, so the executor inside subscribes to the endpoint at
+/// `endpoint_addr` (reachable from the container on the default host network only).
+async fn start_executor_container(
+    ctx: &RunContext,
+    spec: &LaunchSpec,
+    executor: &ExecutorInfo,
+    sandbox: &Path,
+    endpoint_addr: &str,
+    shutdown_grace: Duration,
+) -> Result<executor_container::ExecutorContainer, RunError> {
+    let framework_id = spec
+        .framework
+        .id
+        .as_ref()
+        .map(|f| f.value.as_str())
+        .unwrap_or_default();
+    let env = executor_container::container_environment(&ExecutorEnvironment {
+        framework_id,
+        executor_id: &spec.executor_id.value,
+        agent_id: &ctx.agent_id.value,
+        directory: sandbox,
+        agent_endpoint: endpoint_addr,
+        checkpoint: spec.framework.checkpoint(),
+        shutdown_grace_period: shutdown_grace,
+        recovery_timeout: "15mins".parse().expect("a valid duration"),
+        subscription_backoff_max: "2secs".parse().expect("a valid duration"),
+        command_environment: &[],
+    });
+    let name = spec.container_name();
+    let container_spec = executor_container_spec(ctx, spec, executor, sandbox, &name, &env);
+    // The registration timer starts only once the container runs; bound the start itself
+    // by the same timeout.
+    let deadline = ctx.flags.executor_registration_timeout.to_std();
+    Ok(executor_container::launch(&ctx.docker, &container_spec, deadline).await?)
 }
 
 fn describe_exit(status: &std::process::ExitStatus) -> String {

@@ -9,6 +9,9 @@ use std::process::{Command, Stdio};
 pub const BUSYBOX_IMAGE: &str = "mesos-test/busybox:latest";
 /// Busybox image with `ENTRYPOINT ["/bin/echo", "entrypoint"]` and `CMD ["default-cmd"]`.
 pub const ENTRYPOINT_IMAGE: &str = "mesos-test/entrypoint:latest";
+/// FROM-scratch image holding only the static `mesos-example-executor` (crates/example-executor)
+/// as its ENTRYPOINT, plus `/tmp`: a custom executor for the image-as-executor path.
+pub const EXAMPLE_EXECUTOR_IMAGE: &str = "mesos-test/example-executor:latest";
 
 /// The open registry (no auth) on loopback.
 pub const OPEN_REGISTRY: &str = "127.0.0.1:5000";

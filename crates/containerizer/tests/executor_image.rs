@@ -1,0 +1,264 @@
+//! Image as executor (spec docker-containerizer §4.2, Path B) through
+//! `mesos-docker-containerizer run TASK.json --executor EXECUTOR.json` against the real
+//! Docker daemon: the executor image runs as `mesos-<ContainerID>`, registers with the
+//! containerizer's agent endpoint, gets the task, and its updates are printed.
+//!
+//! Needs the image `mesos-test/example-executor:latest` (`scripts/setup` builds it) and
+//! `mesos-fetcher` next to the containerizer binary (`cargo build --workspace`).
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+const BIN: &str = env!("CARGO_BIN_EXE_mesos-docker-containerizer");
+
+/// Bound on one `run`, so a hang fails the test instead of the suite.
+const HANG_GUARD: Duration = Duration::from_secs(180);
+
+fn examples_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples")
+}
+
+fn launcher_dir() -> PathBuf {
+    let dir = Path::new(BIN).parent().unwrap().to_path_buf();
+    assert!(
+        dir.join("mesos-fetcher").exists(),
+        "mesos-fetcher is not in {}: run `cargo build --workspace` first (scripts/test does)",
+        dir.display()
+    );
+    dir
+}
+
+fn require_executor_image() {
+    test_rig::require_docker();
+    let found = Command::new("docker")
+        .args(["image", "inspect", test_rig::EXAMPLE_EXECUTOR_IMAGE])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .map(|s| s.success())
+        .unwrap_or(false);
+    assert!(
+        found,
+        "image {} is missing: run scripts/setup (it builds it from crates/example-executor)",
+        test_rig::EXAMPLE_EXECUTOR_IMAGE
+    );
+}
+
+/// One `run` in its own work dir, with a unique container id.
+struct Run {
+    work: tempfile::TempDir,
+    container_id: String,
+}
+
+impl Run {
+    fn new() -> Self {
+        require_executor_image();
+        Self {
+            work: tempfile::tempdir().unwrap(),
+            container_id: test_rig::unique_name("exec-img-"),
+        }
+    }
+
+    fn container_name(&self) -> String {
+        format!("mesos-{}", self.container_id)
+    }
+
+    fn sandbox(&self) -> PathBuf {
+        self.work.path().join("sandboxes").join(&self.container_id)
+    }
+
+    /// An input file in the work dir (not in the sandbox: `run` insists on creating that).
+    fn write_input(&self, name: &str, json: &str) -> PathBuf {
+        let path = self.work.path().join(name);
+        std::fs::write(&path, json).unwrap();
+        path
+    }
+
+    fn run(&self, task: &Path, executor: &Path, flags: &[&str]) -> Output {
+        let child = Command::new(BIN)
+            .arg(format!("--work_dir={}", self.work.path().display()))
+            .arg(format!("--launcher_dir={}", launcher_dir().display()))
+            .args(flags)
+            .arg("run")
+            .arg(task)
+            .arg("--executor")
+            .arg(executor)
+            .args(["--container_id", &self.container_id])
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        wait_bounded(child, HANG_GUARD)
+    }
+
+    fn assert_no_container(&self) {
+        let name = self.container_name();
+        assert!(!test_rig::container_exists(&name), "{name} was left behind");
+    }
+}
+
+impl Drop for Run {
+    fn drop(&mut self) {
+        // A failing test must not leak its container.
+        drop(test_rig::ContainerGuard(self.container_name()));
+    }
+}
+
+/// Waits for `child`, killing it if it outlives `limit`.
+fn wait_bounded(mut child: Child, limit: Duration) -> Output {
+    let start = Instant::now();
+    loop {
+        if child.try_wait().unwrap().is_some() {
+            return child.wait_with_output().unwrap();
+        }
+        if start.elapsed() > limit {
+            let _ = child.kill();
+            let out = child.wait_with_output().unwrap();
+            panic!(
+                "run did not finish within {limit:?}; stdout: {}; stderr: {}",
+                text(&out.stdout),
+                text(&out.stderr)
+            );
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// The state of each printed update (`TASK_RUNNING`, `TASK_FINISHED: message` → its state).
+fn states(out: &Output) -> Vec<String> {
+    text(&out.stdout)
+        .lines()
+        .filter_map(|l| l.split_whitespace().next())
+        .map(|s| s.trim_end_matches(':').to_string())
+        .collect()
+}
+
+#[test]
+fn the_example_executor_image_runs_the_task() {
+    let run = Run::new();
+    let out = run.run(
+        &examples_dir().join("executor-image.json"),
+        &examples_dir().join("executor-image.executor.json"),
+        &[],
+    );
+    let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "stdout: {stdout}\nstderr: {stderr}"
+    );
+    assert_eq!(
+        states(&out),
+        ["TASK_STARTING", "TASK_RUNNING", "TASK_FINISHED"],
+        "stdout: {stdout}\nstderr: {stderr}"
+    );
+    assert!(
+        stdout.contains("example executor finished executor-image"),
+        "{stdout}"
+    );
+
+    // The executor ran in the container with the sandbox mounted: the file is on the host.
+    let ran = std::fs::read_to_string(run.sandbox().join("executor-ran.txt"))
+        .unwrap_or_else(|e| panic!("no executor-ran.txt in the sandbox ({e}); stderr: {stderr}"));
+    assert_eq!(
+        ran,
+        "executor-image\nHello from a task run by the example executor!\n"
+    );
+    // Its stdout went to the sandbox stdout file.
+    let sandbox_stdout = std::fs::read_to_string(run.sandbox().join("stdout")).unwrap();
+    assert!(
+        sandbox_stdout.contains("example executor ran task executor-image"),
+        "{sandbox_stdout}"
+    );
+    run.assert_no_container();
+}
+
+#[test]
+fn an_executor_that_never_subscribes_is_killed_at_the_registration_timeout() {
+    let run = Run::new();
+    let task = run.write_input("task.json", r#"{"name": "never-subscribed"}"#);
+    // busybox sleeping: a container that runs but never talks to the endpoint.
+    let executor = run.write_input(
+        "executor.json",
+        &format!(
+            r#"{{"executor_id": {{"value": "silent"}},
+                "command": {{"value": "sleep 3600"}},
+                "container": {{"type": "DOCKER", "docker": {{"image": "{}"}}}}}}"#,
+            test_rig::BUSYBOX_IMAGE
+        ),
+    );
+    let out = run.run(&task, &executor, &["--executor_registration_timeout=2secs"]);
+    let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+    assert_ne!(
+        out.status.code(),
+        Some(0),
+        "stdout: {stdout}\nstderr: {stderr}"
+    );
+    assert_eq!(
+        states(&out),
+        ["TASK_FAILED"],
+        "stdout: {stdout}\nstderr: {stderr}"
+    );
+    assert!(
+        stdout.contains("Executor did not register within 2secs"),
+        "{stdout}"
+    );
+    run.assert_no_container();
+}
+
+#[test]
+fn an_executor_container_that_exits_at_once_fails_the_task_and_leaves_nothing() {
+    let run = Run::new();
+    let task = run.write_input("task.json", r#"{"name": "short-lived"}"#);
+    let executor = run.write_input(
+        "executor.json",
+        &format!(
+            r#"{{"executor_id": {{"value": "quitter"}},
+                "command": {{"value": "exit 3"}},
+                "container": {{"type": "DOCKER", "docker": {{"image": "{}"}}}}}}"#,
+            test_rig::BUSYBOX_IMAGE
+        ),
+    );
+    let out = run.run(&task, &executor, &[]);
+    let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+    let all = format!("{stdout}\n{stderr}");
+    assert_ne!(out.status.code(), Some(0), "{all}");
+    assert!(
+        !states(&out).contains(&"TASK_FINISHED".to_string()),
+        "{all}"
+    );
+    // Whether `docker run` ended before or after the start was seen, the reason names it.
+    assert!(
+        all.contains("exited with status 3") || all.contains("Unable to get executor pid"),
+        "{all}"
+    );
+    run.assert_no_container();
+}
+
+#[test]
+fn a_bridge_network_executor_is_refused_before_anything_runs() {
+    let run = Run::new();
+    let task = run.write_input("task.json", r#"{"name": "bridged"}"#);
+    let executor = run.write_input(
+        "executor.json",
+        &format!(
+            r#"{{"executor_id": {{"value": "bridged"}},
+                "command": {{"shell": false}},
+                "container": {{"type": "DOCKER",
+                               "docker": {{"image": "{}", "network": "BRIDGE"}}}}}}"#,
+            test_rig::EXAMPLE_EXECUTOR_IMAGE
+        ),
+    );
+    let out = run.run(&task, &executor, &[]);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(125), "{stderr}");
+    assert!(stderr.contains("'bridge' network"), "{stderr}");
+    assert!(!run.sandbox().exists(), "a sandbox was created");
+    run.assert_no_container();
+}
