@@ -602,13 +602,12 @@ async fn fetch(ctx: &RunContext, spec: &LaunchSpec, sandbox: &Path) -> Result<()
             .map(|p| p.display().to_string()),
         stall_timeout: flags.fetcher_stall_timeout.to_std(),
     };
-    // TODO(cache): FetcherCache::open shares the index across processes (helper change in flight).
-    let cache = std::sync::Mutex::new(fetcher::FetcherCache::new(
-        &cache_dir,
-        flags.fetcher_cache_size.as_u64(),
-    ));
+    // Shared by every `run` process using this directory: `<dir>/index.json` under
+    // `<dir>/.lock`, so a second run retrieves what the first one cached.
+    let cache = fetcher::FetcherCache::open(&cache_dir, flags.fetcher_cache_size.as_u64())
+        .map_err(|e| fetch_err(Box::new(e)))?;
     let http = fetcher::HttpClient::new().map_err(|e| fetch_err(Box::new(e)))?;
-    let plan = fetcher::plan_fetch(&cache, &http, &request)
+    let plan = fetcher::plan_fetch_shared(&cache, &http, &request)
         .await
         .map_err(|e| fetch_err(Box::new(e)))?;
     for warning in &plan.warnings {
@@ -616,10 +615,10 @@ async fn fetch(ctx: &RunContext, spec: &LaunchSpec, sandbox: &Path) -> Result<()
     }
     let info = plan.info.clone();
     let result = binary.run(&info).await;
-    cache
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .finish(plan, result.is_ok());
+    if let Err(e) = fetcher::finish_shared(&cache, plan, result.is_ok()).await {
+        // The references stay recorded until this process exits; the next run drops them.
+        tracing::warn!("Failed to settle the fetcher cache entries: {e}");
+    }
     result.map_err(|e| fetch_err(Box::new(e)))
 }
 

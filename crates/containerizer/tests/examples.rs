@@ -291,6 +291,69 @@ fn fetch_extracts_an_archive_into_the_sandbox_and_runs_it() {
     run.assert_no_container();
 }
 
+/// An HTTP server on loopback that serves `body` to every request until the test ends, and
+/// counts the GETs.
+fn serve_counting(body: &'static [u8]) -> (String, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap().to_string();
+    let gets = std::sync::Arc::new(AtomicUsize::new(0));
+    let counter = gets.clone();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { break };
+            let mut buf = [0u8; 4096];
+            let n = stream.read(&mut buf).unwrap_or(0);
+            let head = String::from_utf8_lossy(&buf[..n]).to_string();
+            let header = format!(
+                "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                body.len()
+            );
+            let _ = stream.write_all(header.as_bytes());
+            if head.starts_with("GET") {
+                counter.fetch_add(1, Ordering::SeqCst);
+                let _ = stream.write_all(body);
+            }
+        }
+    });
+    (addr, gets)
+}
+
+#[test]
+fn a_cached_uri_is_downloaded_once_across_runs() {
+    let cache = tempfile::tempdir().unwrap();
+    let (addr, gets) = serve_counting(b"cached payload\n");
+    let src = tempfile::tempdir().unwrap();
+    let task = src.path().join("cached.json");
+    let json = format!(
+        r#"{{"name": "cached",
+            "command": {{"value": "cat $MESOS_SANDBOX/data.txt",
+                         "uris": [{{"value": "http://{addr}/data.txt", "cache": true}}]}},
+            "container": {{"type": "DOCKER", "docker": {{"image": "{}"}}}}}}"#,
+        test_rig::BUSYBOX_IMAGE
+    );
+    std::fs::write(&task, json).unwrap();
+    let flags = [format!("--fetcher_cache_dir={}", cache.path().display())];
+    for round in 0..2 {
+        let run = Run::new();
+        let out = run.run(&task, &flags);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "round {round}: stderr: {}",
+            text(&out.stderr)
+        );
+        let stdout = run.sandbox_file("stdout");
+        assert!(stdout.contains("cached payload"), "round {round}: {stdout}");
+        run.assert_no_container();
+    }
+    assert_eq!(
+        gets.load(std::sync::atomic::Ordering::SeqCst),
+        1,
+        "the second run must take the file from the cache"
+    );
+}
+
 #[test]
 fn private_image_needs_the_docker_config() {
     let image = test_rig::auth_registry_image();

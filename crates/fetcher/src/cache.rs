@@ -13,6 +13,18 @@
 //! makes the second run wait for the first download only, then reuse it); a download larger
 //! than predicted keeps its entry when the extra space can be reserved; a smaller one gives
 //! the difference back (the fix that is on Mesos master only).
+//!
+//! [`SharedFetcherCache`] (from [`FetcherCache::open`]) is the same cache persisted in
+//! `<dir>/index.json` and shared by every process that opens the directory (the one-shot
+//! `mesos-docker-containerizer run`); [`plan_fetch_shared`] and [`finish_shared`] are its
+//! flow. See the `shared` module's docs for locking and recovery.
+
+mod shared;
+
+pub use shared::{
+    finish_shared, plan_fetch_shared, Holder, SharedFetcherCache, DEFAULT_LOCK_TIMEOUT, INDEX_FILE,
+    LOCK_FILE,
+};
 
 use crate::error::FetchError;
 use crate::sandbox::normalize_relative;
@@ -79,16 +91,27 @@ pub struct FetchRequest {
 /// The `FetcherInfo` to run, and the cache references it holds until
 /// [`FetcherCache::finish`].
 #[derive(Debug)]
-#[must_use = "a plan holds cache references: pass it to FetcherCache::finish"]
+#[must_use = "a plan holds cache references: pass it to FetcherCache::finish or finish_shared"]
 pub struct FetchPlan {
     pub info: FetcherInfo,
-    /// `(key, downloads)` for every cache entry the plan references.
-    references: Vec<(String, bool)>,
+    /// Every cache entry the plan references.
+    references: Vec<Reference>,
     /// Why URIs that asked for the cache bypass it.
     pub warnings: Vec<String>,
 }
 
-/// The agent's fetcher cache.
+/// One cache entry a plan references, named by key and file name (a removed and re-created
+/// entry of the same key has a new file name, and is not the one referenced).
+#[derive(Debug, Clone)]
+struct Reference {
+    key: String,
+    filename: String,
+    /// Whether this plan's run downloads it (the entry was pending when planned).
+    downloads: bool,
+}
+
+/// The agent's fetcher cache, in memory (one process). See [`SharedFetcherCache`] for the
+/// cross-process, persistent variant.
 #[derive(Debug)]
 pub struct FetcherCache {
     directory: PathBuf,
@@ -111,6 +134,15 @@ impl FetcherCache {
             clock: 0,
             entries: HashMap::new(),
         }
+    }
+
+    /// The cross-process cache persisted in `<directory>/index.json`: see
+    /// [`SharedFetcherCache::open`].
+    pub fn open(
+        directory: impl Into<PathBuf>,
+        capacity: u64,
+    ) -> Result<SharedFetcherCache, FetchError> {
+        SharedFetcherCache::open(directory, capacity)
     }
 
     /// Deletes the cache directory, as the Mesos agent does at start-up (nothing is
@@ -222,7 +254,7 @@ impl FetcherCache {
         }
 
         let mut items = Vec::new();
-        let mut references: Vec<(String, bool)> = Vec::new();
+        let mut references: Vec<Reference> = Vec::new();
         let mut warnings = Vec::new();
         for u in uris {
             if !u.cache() {
@@ -235,15 +267,14 @@ impl FetcherCache {
             }
             let key = Self::key(user, &u.value);
             // Reused within this request: same entry, one reference.
-            if let Some((_, downloads)) = references.iter().find(|(k, _)| *k == key) {
-                let e = &self.entries[&key];
+            if let Some(r) = references.iter().find(|r| r.key == key) {
                 items.push(FetcherItem {
-                    action: if *downloads {
+                    action: if r.downloads {
                         FetchAction::DownloadAndCache
                     } else {
                         FetchAction::RetrieveFromCache
                     },
-                    cache_filename: Some(e.filename.clone()),
+                    cache_filename: Some(r.filename.clone()),
                     uri: u,
                 });
                 continue;
@@ -271,7 +302,11 @@ impl FetcherCache {
                         cache_filename: Some(e.filename.clone()),
                         uri: u,
                     });
-                    references.push((key, downloads));
+                    references.push(Reference {
+                        key,
+                        filename: e.filename.clone(),
+                        downloads,
+                    });
                     continue;
                 }
             }
@@ -287,8 +322,7 @@ impl FetcherCache {
             });
             match reserved {
                 Ok(n) => {
-                    self.serial += 1;
-                    let filename = cache_filename(self.serial, &u.value);
+                    let filename = self.next_filename(&directory, &u.value);
                     self.entries.insert(
                         key.clone(),
                         Entry {
@@ -300,7 +334,11 @@ impl FetcherCache {
                             last_used: clock,
                         },
                     );
-                    references.push((key, true));
+                    references.push(Reference {
+                        key,
+                        filename: filename.clone(),
+                        downloads: true,
+                    });
                     items.push(FetcherItem {
                         action: FetchAction::DownloadAndCache,
                         cache_filename: Some(filename),
@@ -342,10 +380,19 @@ impl FetcherCache {
     /// downloaded become complete (their size corrected from the file) on success, and are
     /// removed on failure unless another run still references them.
     pub fn finish(&mut self, plan: FetchPlan, success: bool) {
-        for (key, downloads) in plan.references {
+        for Reference {
+            key,
+            filename,
+            downloads,
+        } in plan.references
+        {
             let Some(e) = self.entries.get_mut(&key) else {
                 continue;
             };
+            if e.filename != filename {
+                // Ours was removed meanwhile; this is a newer entry of the same key.
+                continue;
+            }
             e.references = e.references.saturating_sub(1);
             if e.state != State::Pending || !downloads {
                 continue;
@@ -407,6 +454,23 @@ impl FetcherCache {
                     }
                 }
             }
+        }
+    }
+
+    /// The next serial's file name in `directory`. A name some file already has (left by an
+    /// earlier agent or run that shared the directory) is skipped: the fetcher would trust
+    /// that file instead of downloading.
+    fn next_filename(&mut self, directory: &Path, value: &str) -> String {
+        loop {
+            self.serial += 1;
+            let name = cache_filename(self.serial, value);
+            if std::fs::symlink_metadata(directory.join(&name)).is_err() {
+                return name;
+            }
+            tracing::warn!(
+                "Fetcher cache file name '{name}' is taken by a file the cache does not know in '{}'; skipping it",
+                directory.display()
+            );
         }
     }
 
@@ -716,6 +780,37 @@ mod tests {
         );
         complete(&mut cache, second, 10);
         assert!(cache.entries()[0].complete);
+    }
+
+    #[test]
+    fn finishing_a_plan_whose_entry_was_replaced_leaves_the_new_entry_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut cache = FetcherCache::new(dir.path(), 100);
+        let req = request(&[("http://h/a", true)]);
+        let plan = cache.plan(&req, &sizes(&[("http://h/a", 10)])).unwrap();
+        complete(&mut cache, plan, 10);
+        let old = cache.plan(&req, &HashMap::new()).unwrap();
+        assert_eq!(old.info.items[0].action, FetchAction::RetrieveFromCache);
+        // The file vanishes; the next request replaces the entry with a new download.
+        std::fs::remove_file(dir.path().join("c1-a")).unwrap();
+        let new = cache.plan(&req, &sizes(&[("http://h/a", 10)])).unwrap();
+        assert_eq!(new.info.items[0].cache_filename.as_deref(), Some("c2-a"));
+        cache.finish(old, true);
+        let e = &cache.entries()[0];
+        assert_eq!((e.references, e.complete), (1, false));
+        cache.finish(new, false);
+        assert!(cache.entries().is_empty());
+    }
+
+    #[test]
+    fn a_stray_file_under_the_next_name_is_skipped() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut cache = FetcherCache::new(dir.path(), 100);
+        std::fs::write(dir.path().join("c1-a"), b"stale").unwrap();
+        let req = request(&[("http://h/a", true)]);
+        let plan = cache.plan(&req, &sizes(&[("http://h/a", 10)])).unwrap();
+        assert_eq!(plan.info.items[0].cache_filename.as_deref(), Some("c2-a"));
+        cache.finish(plan, false);
     }
 
     #[test]

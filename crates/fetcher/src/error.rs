@@ -96,6 +96,12 @@ pub enum FetchError {
         source: std::io::Error,
     },
 
+    #[error("Timed out after {after:?} waiting for the fetcher cache lock '{path}' (another process holds it)")]
+    CacheLockTimeout { path: PathBuf, after: Duration },
+
+    #[error("Fetcher cache index '{path}': {reason}")]
+    CacheIndex { path: PathBuf, reason: String },
+
     #[error("Fetcher could not switch to user '{user}': {reason}")]
     SwitchUser { user: String, reason: String },
 

@@ -4,6 +4,9 @@
 //! * [`run`] carries out a `FetcherInfo` (what the binary does with `MESOS_FETCHER_INFO`).
 //! * [`cache::FetcherCache`] plans each URI's cache action and evicts (LRU, size-bounded,
 //!   entries in use never evicted); [`cache::plan_fetch`] probes sizes and plans.
+//! * [`cache::SharedFetcherCache`] is the same cache persisted in `<dir>/index.json` and
+//!   shared across processes under a lock ([`cache::plan_fetch_shared`],
+//!   [`cache::finish_shared`]).
 //! * [`invoke::FetcherBinary`] runs the binary for a container as the agent does.
 
 pub mod archive;
@@ -20,7 +23,10 @@ pub mod sandbox;
 pub mod source;
 pub mod uri;
 
-pub use cache::{plan_fetch, FetchPlan, FetchRequest, FetcherCache};
+pub use cache::{
+    finish_shared, plan_fetch, plan_fetch_shared, FetchPlan, FetchRequest, FetcherCache,
+    SharedFetcherCache,
+};
 pub use error::{FetchError, ItemFailure};
 pub use fetch::{fetch_all, FetchOptions, FetchReport};
 pub use invoke::{FetcherBinary, FetcherRunError};
