@@ -76,3 +76,44 @@ impl Body for ResponseBody {
         }
     }
 }
+
+/// The body of an executor API response returned by [`crate::AgentEndpoint::handle`]: a
+/// complete text, or a subscription's never-ending RecordIO event stream (dropping it is
+/// the executor's disconnection).
+pub struct ExecutorApiBody(ResponseBody);
+
+impl From<ResponseBody> for ExecutorApiBody {
+    fn from(body: ResponseBody) -> Self {
+        Self(body)
+    }
+}
+
+impl std::fmt::Debug for ExecutorApiBody {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let kind = match &self.0 {
+            ResponseBody::Full(_) => "full",
+            ResponseBody::Stream { .. } => "stream",
+        };
+        f.debug_tuple("ExecutorApiBody").field(&kind).finish()
+    }
+}
+
+impl Body for ExecutorApiBody {
+    type Data = Bytes;
+    type Error = Infallible;
+
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, Infallible>>> {
+        Pin::new(&mut self.get_mut().0).poll_frame(cx)
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.0.is_end_stream()
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        self.0.size_hint()
+    }
+}

@@ -5,7 +5,7 @@ use crate::body::ResponseBody;
 use crate::registry::{Registry, Reject};
 use bytes::Bytes;
 use http_body_util::{BodyExt, Limited};
-use hyper::body::Incoming;
+use hyper::body::Body;
 use hyper::header::{HeaderValue, ACCEPT, ALLOW, CONTENT_TYPE};
 use hyper::{Method, Request, Response, StatusCode};
 use mesos_types::executor::{Call, CallType};
@@ -66,13 +66,22 @@ pub(crate) fn accepts(header: Option<&str>, wanted: &str) -> bool {
     })
 }
 
+/// Whether `path` is one of the executor API's routes ([`EXECUTOR_API_PATHS`]).
+pub fn is_executor_api_path(path: &str) -> bool {
+    EXECUTOR_API_PATHS.contains(&path)
+}
+
 /// Answers one request.
-pub(crate) async fn handle(
+pub(crate) async fn handle<B>(
     registry: Arc<Mutex<Registry>>,
     max_body: usize,
-    req: Request<Incoming>,
-) -> Response<ResponseBody> {
-    if !EXECUTOR_API_PATHS.contains(&req.uri().path()) {
+    req: Request<B>,
+) -> Response<ResponseBody>
+where
+    B: Body,
+    B::Error: std::error::Error + Send + Sync + 'static,
+{
+    if !is_executor_api_path(req.uri().path()) {
         return text(
             404,
             format!(

@@ -17,6 +17,11 @@
 //! 4. [`AgentEndpoint::kill_task`], [`AgentEndpoint::shutdown_executor`],
 //!    [`AgentEndpoint::unregister_executor`] when the executor is gone.
 //!
+//! Serving the routes from the owner's own HTTP server: [`AgentEndpoint::detached`] makes an
+//! endpoint that does not listen, and the owner passes every request for one of
+//! [`EXECUTOR_API_PATHS`] to [`AgentEndpoint::handle`] (the containerizer daemon does this to
+//! serve the executor API and its operator API on one port).
+//!
 //! Not supported (answered with a clear error): `application/x-protobuf` (415, or 406 for a
 //! SUBSCRIBE accepting only protobuf), executor authentication tokens (not checked).
 
@@ -26,11 +31,14 @@ mod http;
 mod registry;
 pub mod validate;
 
+pub use body::ExecutorApiBody;
 pub use error::EndpointError;
-pub use http::EXECUTOR_API_PATHS;
+pub use http::{is_executor_api_path, EXECUTOR_API_PATHS};
 
+use hyper::body::Body;
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
+use hyper::{Request, Response};
 use hyper_util::rt::TokioIo;
 use mesos_types::status::TaskStatus;
 use mesos_types::task::{ExecutorInfo, FrameworkInfo, KillPolicy, TaskInfo};
@@ -145,6 +153,7 @@ struct Shared {
     registry: Arc<Mutex<Registry>>,
     local_addr: SocketAddr,
     shutdown: watch::Sender<bool>,
+    max_request_body: usize,
 }
 
 /// A running executor API endpoint. Cheap to clone; all clones drive the same endpoint.
@@ -178,7 +187,31 @@ impl AgentEndpoint {
                 addr: config.bind_addr,
                 source,
             })?;
+        let (endpoint, events, shutdown_rx) = Self::create(&config, local_addr);
+        tokio::spawn(accept_loop(
+            listener,
+            endpoint.shared.registry.clone(),
+            config.max_request_body,
+            shutdown_rx,
+        ));
+        tracing::info!(%local_addr, "executor API endpoint listening");
+        Ok((endpoint, events))
+    }
 
+    /// An endpoint that does not listen: the owner runs the HTTP server and passes each
+    /// request for one of [`EXECUTOR_API_PATHS`] to [`AgentEndpoint::handle`].
+    /// `config.bind_addr` is the address executors reach that server at (it goes into
+    /// SUBSCRIBED and [`AgentEndpoint::local_addr`]); `config.max_request_body` applies to
+    /// `handle`.
+    pub fn detached(config: EndpointConfig) -> (AgentEndpoint, EndpointEvents) {
+        let (endpoint, events, _) = Self::create(&config, config.bind_addr);
+        (endpoint, events)
+    }
+
+    fn create(
+        config: &EndpointConfig,
+        local_addr: SocketAddr,
+    ) -> (AgentEndpoint, EndpointEvents, watch::Receiver<bool>) {
         let mut agent_info = config.agent_info.clone();
         if !agent_info.is_object() {
             agent_info = serde_json::json!({});
@@ -198,23 +231,35 @@ impl AgentEndpoint {
             config.heartbeat_interval,
         )));
         let (shutdown, shutdown_rx) = watch::channel(false);
-        tokio::spawn(accept_loop(
-            listener,
-            registry.clone(),
-            config.max_request_body,
-            shutdown_rx,
-        ));
-        tracing::info!(%local_addr, "executor API endpoint listening");
-        Ok((
+        (
             AgentEndpoint {
                 shared: Arc::new(Shared {
                     registry,
                     local_addr,
                     shutdown,
+                    max_request_body: config.max_request_body,
                 }),
             },
             events_rx,
-        ))
+            shutdown_rx,
+        )
+    }
+
+    /// Answers one executor API request, exactly as the endpoint's own listener would: for
+    /// owners that serve the routes from their own HTTP server ([`AgentEndpoint::detached`]).
+    /// A path other than [`EXECUTOR_API_PATHS`] gets `404`.
+    pub async fn handle<B>(&self, req: Request<B>) -> Response<ExecutorApiBody>
+    where
+        B: Body,
+        B::Error: std::error::Error + Send + Sync + 'static,
+    {
+        let response = http::handle(
+            self.shared.registry.clone(),
+            self.shared.max_request_body,
+            req,
+        )
+        .await;
+        response.map(ExecutorApiBody::from)
     }
 
     /// The address actually bound (use it for `MESOS_AGENT_ENDPOINT`).

@@ -2,6 +2,8 @@
 
 use crate::flags::ContainerizerFlags;
 use clap::{Args, Parser, Subcommand};
+use mesos_types::duration::Duration;
+use std::net::IpAddr;
 use std::path::PathBuf;
 
 /// Runs Mesos tasks as Docker containers: fetches their URIs with `mesos-fetcher`, pulls
@@ -26,6 +28,173 @@ pub enum Command {
     /// Print what `run` would do (the docker run argv with values redacted, the mounts, the
     /// image pull decision) without touching anything.
     Explain(ExplainArgs),
+    /// Run the daemon: the executor API and the operator API on one port, many containers,
+    /// checkpoints, recovery on start.
+    Serve(ServeArgs),
+    /// Ask the daemon to launch a task; print its container id once it is TASK_RUNNING
+    /// (exit 125 with the reason when it ends before).
+    Launch(LaunchArgs),
+    /// Wait until a container ends; print its termination JSON and exit with its exit code.
+    Wait(WaitArgs),
+    /// Kill a container's task gracefully (TASK_KILLING, then TASK_KILLED) and wait for it.
+    Kill(KillArgs),
+    /// Kill a container and remove everything of it (docker container, sandbox,
+    /// checkpoints). Idempotent.
+    Destroy(ContainerArgs),
+    /// List the containers the daemon manages.
+    Ps(PsArgs),
+    /// Print everything the daemon knows about a container (JSON).
+    Inspect(ContainerArgs),
+    /// Print a running container's ResourceStatistics (JSON), read from its cgroups.
+    Usage(ContainerArgs),
+    /// Change a running container's cpu and memory limits.
+    Update(UpdateArgs),
+    /// Print a container's sandbox stdout (or stderr).
+    Logs(LogsArgs),
+    /// Reconcile the checkpoints with `docker ps -a` once (as serve does on start, without
+    /// re-adopting executors) and print what was done.
+    Recover(RecoverArgs),
+}
+
+/// Where the daemon is.
+#[derive(Debug, Clone, Args)]
+pub struct EndpointArg {
+    /// The daemon's address.
+    #[arg(
+        long = "endpoint",
+        env = "MESOS_CONTAINERIZER_ENDPOINT",
+        default_value = "http://127.0.0.1:5051",
+        value_name = "URL"
+    )]
+    pub endpoint: String,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ServeArgs {
+    /// The address to listen on.
+    #[arg(long = "ip", env = "MESOS_IP", default_value = "127.0.0.1")]
+    pub ip: IpAddr,
+
+    /// The port to listen on (0: any free port; the address is printed on stdout's first
+    /// line).
+    #[arg(long = "port", env = "MESOS_PORT", default_value = "5051")]
+    pub port: u16,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct LaunchArgs {
+    #[command(flatten)]
+    pub task: TaskArgs,
+
+    #[command(flatten)]
+    pub endpoint: EndpointArg,
+
+    #[command(flatten)]
+    pub output: JsonOutput,
+}
+
+/// A container of the daemon.
+#[derive(Debug, Clone, Args)]
+pub struct ContainerArgs {
+    /// The ContainerID.
+    #[arg(value_name = "ID")]
+    pub container_id: String,
+
+    #[command(flatten)]
+    pub endpoint: EndpointArg,
+
+    #[command(flatten)]
+    pub output: JsonOutput,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct WaitArgs {
+    #[command(flatten)]
+    pub container: ContainerArgs,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct KillArgs {
+    #[command(flatten)]
+    pub container: ContainerArgs,
+
+    /// Grace period between SIGTERM and SIGKILL [default: the task's kill policy, else
+    /// --executor_shutdown_grace_period].
+    #[arg(long = "grace_period", value_name = "DURATION", value_parser = parse_duration)]
+    pub grace_period: Option<Duration>,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct PsArgs {
+    /// Also list containers that have ended.
+    #[arg(
+        long = "all",
+        default_value = "false",
+        value_parser = clap::builder::BoolishValueParser::new(),
+        action = clap::ArgAction::Set,
+        value_name = "BOOL"
+    )]
+    pub all: bool,
+
+    #[command(flatten)]
+    pub endpoint: EndpointArg,
+
+    #[command(flatten)]
+    pub output: JsonOutput,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct UpdateArgs {
+    #[command(flatten)]
+    pub container: ContainerArgs,
+
+    /// CPUs (cpu shares, and the CFS quota with --cgroups_enable_cfs).
+    #[arg(long = "cpus", value_name = "N")]
+    pub cpus: Option<f64>,
+
+    /// Memory limit in MB (raised only: a limit is never lowered).
+    #[arg(long = "mem", value_name = "MB")]
+    pub mem: Option<f64>,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct LogsArgs {
+    /// The ContainerID.
+    #[arg(value_name = "ID")]
+    pub container_id: String,
+
+    /// Print the sandbox stderr instead of stdout.
+    #[arg(
+        long = "stderr",
+        default_value = "false",
+        value_parser = clap::builder::BoolishValueParser::new(),
+        action = clap::ArgAction::Set,
+        value_name = "BOOL"
+    )]
+    pub stderr: bool,
+
+    /// Keep printing what is appended until the container ends.
+    #[arg(
+        long = "follow",
+        default_value = "false",
+        value_parser = clap::builder::BoolishValueParser::new(),
+        action = clap::ArgAction::Set,
+        value_name = "BOOL"
+    )]
+    pub follow: bool,
+
+    #[command(flatten)]
+    pub endpoint: EndpointArg,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct RecoverArgs {
+    #[command(flatten)]
+    pub output: JsonOutput,
+}
+
+fn parse_duration(s: &str) -> Result<Duration, String> {
+    s.parse::<Duration>().map_err(|e| e.to_string())
 }
 
 /// What to launch.

@@ -2,7 +2,11 @@
 //! the agent's exact form, and its environment, built from scratch (the containerizer's own
 //! environment is not inherited).
 
+use crate::prepare::LaunchSpec;
+use docker_executor::task_container::{COMMAND_EXECUTOR_CPUS, COMMAND_EXECUTOR_MEM_MB};
 use mesos_types::duration::Duration;
+use mesos_types::resources::Resource;
+use mesos_types::task::{CommandInfo, ExecutorInfo};
 use std::collections::BTreeMap;
 use std::path::Path;
 
@@ -115,6 +119,60 @@ pub fn executor_environment(e: &ExecutorEnvironment<'_>) -> BTreeMap<String, Str
     env.entry("PATH".into())
         .or_insert_with(|| DEFAULT_PATH.into());
     env
+}
+
+/// The ExecutorInfo the agent generates for a command task: the executor id is the task
+/// id, and it carries the task's environment and URIs and the command executor's resources.
+pub fn command_executor_info(spec: &LaunchSpec, launcher_dir: &Path) -> ExecutorInfo {
+    let task = &spec.task;
+    let command = task.command.clone().unwrap_or_default();
+    let mut info = ExecutorInfo::new(spec.executor_id.clone());
+    info.framework_id = spec.framework.id.clone();
+    info.name = Some(format!(
+        "Command Executor (Task: {}) (Command: {})",
+        task.task_id,
+        describe_command(&command)
+    ));
+    info.source = Some(task.task_id.value.clone());
+    info.command = Some(CommandInfo {
+        uris: command.uris.clone(),
+        environment: command.environment.clone(),
+        shell: Some(false),
+        value: Some(
+            crate::executor_process::executor_path(launcher_dir)
+                .display()
+                .to_string(),
+        ),
+        arguments: vec!["mesos-docker-executor".into()],
+        user: command.user.clone(),
+    });
+    info.container = task.container.clone();
+    info.resources = vec![
+        Resource::scalar("cpus", COMMAND_EXECUTOR_CPUS),
+        Resource::scalar("mem", COMMAND_EXECUTOR_MEM_MB),
+    ];
+    info
+}
+
+fn describe_command(command: &CommandInfo) -> String {
+    if command.shell() {
+        format!("sh -c '{}'", command.value.as_deref().unwrap_or(""))
+    } else {
+        let mut parts: Vec<&str> = command.value.iter().map(String::as_str).collect();
+        parts.extend(command.arguments.iter().map(String::as_str));
+        format!("[{}]", parts.join(", "))
+    }
+}
+
+/// `--task_environment` for the executor: what the task container sees beyond its own
+/// environment (Mesos leaves this to hooks; we give `MESOS_TASK_ID`).
+pub fn task_environment(spec: &LaunchSpec) -> String {
+    serde_json::to_string(&task_environment_map(spec)).expect("a map of strings")
+}
+
+/// [`task_environment`] as a map.
+pub fn task_environment_map(spec: &LaunchSpec) -> BTreeMap<String, String> {
+    BTreeMap::from([("MESOS_TASK_ID".to_string(), spec.task.task_id.value.clone())])
 }
 
 #[cfg(test)]

@@ -24,7 +24,7 @@ pub fn task_run_options(
         None => None,
     };
     let name = spec.container_name();
-    let task_environment = crate::run::task_environment_map(spec);
+    let task_environment = crate::executor_launch::task_environment_map(spec);
     let container = TaskContainer {
         name: &name,
         sandbox_directory: sandbox,
@@ -122,7 +122,7 @@ pub async fn explain(
         .map(|c| c.uris.iter().map(|u| u.value.clone()).collect())
         .unwrap_or_default();
     let launcher = flags.launcher_dir();
-    let task_env = crate::run::task_environment(spec);
+    let task_env = crate::executor_launch::task_environment(spec);
     let executor_args =
         crate::executor_launch::executor_args(&crate::executor_launch::ExecutorFlags {
             docker: &flags.docker,

@@ -7,7 +7,14 @@ use mesos_types::flags::Bytes;
 use std::path::PathBuf;
 
 /// Boolean flags, for [`mesos_types::flags::normalize_args`].
-pub const BOOL_FLAGS: &[&str] = &["docker_kill_orphans", "cgroups_enable_cfs", "json", "all"];
+pub const BOOL_FLAGS: &[&str] = &[
+    "docker_kill_orphans",
+    "cgroups_enable_cfs",
+    "json",
+    "all",
+    "stderr",
+    "follow",
+];
 
 fn duration(s: &str) -> Result<Duration, String> {
     s.parse::<Duration>().map_err(|e| e.to_string())
@@ -210,6 +217,83 @@ impl ContainerizerFlags {
             .ok()
             .and_then(|exe| exe.parent().map(PathBuf::from))
             .unwrap_or_else(|| PathBuf::from("."))
+    }
+    /// Every flag with its effective value, as `GET_FLAGS` reports them. An inline
+    /// `--docker_config` (it holds credentials) is shown as `***`.
+    pub fn to_pairs(&self) -> Vec<(&'static str, String)> {
+        let opt_path = |p: &Option<PathBuf>| p.as_ref().map(|p| p.display().to_string());
+        let docker_config = self.docker_config.as_ref().map(|c| {
+            if c.trim_start().starts_with('{') {
+                "***".to_string()
+            } else {
+                c.clone()
+            }
+        });
+        let mut pairs: Vec<(&'static str, Option<String>)> = vec![
+            ("work_dir", Some(self.work_dir().display().to_string())),
+            ("docker", Some(self.docker.clone())),
+            (
+                "docker_socket",
+                Some(self.docker_socket.display().to_string()),
+            ),
+            ("docker_config", docker_config),
+            ("docker_mesos_image", self.docker_mesos_image.clone()),
+            (
+                "docker_kill_orphans",
+                Some(self.docker_kill_orphans.to_string()),
+            ),
+            (
+                "docker_remove_delay",
+                Some(self.docker_remove_delay.to_string()),
+            ),
+            (
+                "docker_stop_timeout",
+                Some(self.docker_stop_timeout.to_string()),
+            ),
+            (
+                "docker_pull_timeout",
+                Some(self.docker_pull_timeout.to_string()),
+            ),
+            (
+                "docker_pull_stall_timeout",
+                Some(self.docker_pull_stall_timeout.to_string()),
+            ),
+            (
+                "launcher_dir",
+                Some(self.launcher_dir().display().to_string()),
+            ),
+            ("fetcher_cache_dir", opt_path(&self.fetcher_cache_dir)),
+            (
+                "fetcher_cache_size",
+                Some(self.fetcher_cache_size.to_string()),
+            ),
+            (
+                "fetcher_stall_timeout",
+                Some(self.fetcher_stall_timeout.to_string()),
+            ),
+            ("frameworks_home", opt_path(&self.frameworks_home)),
+            ("default_container_dns", self.default_container_dns.clone()),
+            (
+                "cgroups_enable_cfs",
+                Some(self.cgroups_enable_cfs.to_string()),
+            ),
+            (
+                "executor_registration_timeout",
+                Some(self.executor_registration_timeout.to_string()),
+            ),
+            (
+                "executor_shutdown_grace_period",
+                Some(self.executor_shutdown_grace_period.to_string()),
+            ),
+            ("sandbox_directory", Some(self.sandbox_directory.clone())),
+            ("logging_level", Some(self.logging_level.clone())),
+            ("log_format", Some(self.log_format.clone())),
+        ];
+        pairs.sort_by_key(|(name, _)| *name);
+        pairs
+            .into_iter()
+            .filter_map(|(name, value)| value.map(|v| (name, v)))
+            .collect()
     }
 }
 

@@ -4,7 +4,10 @@
 
 pub mod checkpoint;
 pub mod cli;
+pub mod client;
 pub mod commands;
+pub mod daemon;
+pub mod docker_containerizer;
 pub mod executor_container;
 pub mod executor_launch;
 pub mod executor_process;
@@ -13,6 +16,7 @@ pub mod flags;
 pub mod logging;
 pub mod paths;
 pub mod prepare;
+pub mod process_watch;
 pub mod record;
 pub mod run;
 pub mod status_line;

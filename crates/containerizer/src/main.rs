@@ -30,28 +30,51 @@ fn main() -> ExitCode {
         eprintln!("error: {e}");
         return ExitCode::from(EXIT_NOT_STARTED as u8);
     }
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-    {
+    let mut builder = tokio::runtime::Builder::new_multi_thread();
+    // The daemon runs many containers at once; the other commands need little.
+    if !matches!(cli.command, Command::Serve(_)) {
+        builder.worker_threads(2);
+    }
+    let runtime = match builder.enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("error: failed to start the async runtime: {e}");
             return ExitCode::from(EXIT_NOT_STARTED as u8);
         }
     };
+    // `run`, `launch`, `wait` and `explain` fail like `docker run` (125: the task never
+    // ran); the other commands with 1.
+    let failure = match cli.command {
+        Command::Run(_) | Command::Explain(_) | Command::Launch(_) | Command::Wait(_) => {
+            EXIT_NOT_STARTED as u8
+        }
+        _ => 1,
+    };
+    let flags = cli.flags;
     let result = runtime.block_on(async {
         match cli.command {
-            Command::Run(args) => commands::run::run(cli.flags, args).await,
-            Command::Explain(args) => commands::explain::explain(cli.flags, args).await,
+            Command::Run(args) => commands::run::run(flags, args).await,
+            Command::Explain(args) => commands::explain::explain(flags, args).await,
+            Command::Serve(args) => commands::serve::serve(flags, args).await,
+            Command::Launch(args) => commands::launch::launch(flags, args).await,
+            Command::Wait(args) => commands::wait::wait(flags, args).await,
+            Command::Kill(args) => commands::kill::kill(flags, args).await,
+            Command::Destroy(args) => commands::destroy::destroy(flags, args).await,
+            Command::Ps(args) => commands::ps::ps(flags, args).await,
+            Command::Inspect(args) => commands::inspect::inspect(flags, args).await,
+            Command::Usage(args) => commands::usage::usage(flags, args).await,
+            Command::Update(args) => commands::update::update(flags, args).await,
+            Command::Logs(args) => commands::logs::logs(flags, args).await,
+            Command::Recover(args) => commands::recover::recover(flags, args).await,
         }
     });
+    // The daemon leaves its executors running; do not wait for the runtime's tasks.
+    runtime.shutdown_background();
     match result {
         Ok(code) => ExitCode::from(code.clamp(0, 255) as u8),
         Err(e) => {
             eprintln!("error: {e:#}");
-            ExitCode::from(EXIT_NOT_STARTED as u8)
+            ExitCode::from(failure)
         }
     }
 }

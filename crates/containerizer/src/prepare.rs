@@ -51,6 +51,14 @@ impl LaunchSpec {
             .or_else(|| docker(self.executor.as_ref().and_then(|e| e.container.as_ref())))
     }
 
+    /// The framework's id (`prepare` always sets one).
+    pub fn framework_id(&self) -> FrameworkId {
+        self.framework
+            .id
+            .clone()
+            .unwrap_or_else(|| FrameworkId::new(DEFAULT_FRAMEWORK_ID))
+    }
+
     /// Whether to pull even when the image is present.
     pub fn force_pull(&self) -> bool {
         self.docker_info().is_some_and(|d| d.force_pull_image())
@@ -78,19 +86,52 @@ fn read_json(path: &Path, what: &str) -> Result<serde_json::Value, BadInput> {
     })
 }
 
+/// Where a piece of launch input came from, for error messages.
+#[derive(Debug, Clone, Copy)]
+pub enum InputOrigin<'a> {
+    /// A file given on the command line (`what` is `task` or `executor`).
+    File { what: &'a str, path: &'a Path },
+    /// A field of an operator API call (`launch_task.task`).
+    Field(&'a str),
+}
+
+impl InputOrigin<'_> {
+    /// `task file 'x.json'` or `launch_task.task`.
+    fn describe(&self) -> String {
+        match self {
+            InputOrigin::File { what, path } => format!("{what} file '{}'", path.display()),
+            InputOrigin::Field(name) => (*name).to_string(),
+        }
+    }
+
+    /// Names a JSON path inside the input: `task file 'x.json': a.b` or `launch_task.task.a.b`.
+    fn at(&self, json_path: &str) -> String {
+        match self {
+            InputOrigin::File { .. } => format!("{}: {json_path}", self.describe()),
+            InputOrigin::Field(name) if json_path == "." || json_path.is_empty() => {
+                (*name).to_string()
+            }
+            InputOrigin::Field(name) => format!("{name}.{json_path}"),
+        }
+    }
+}
+
 fn decode<T: serde::de::DeserializeOwned>(
     value: serde_json::Value,
-    path: &Path,
-    what: &str,
+    origin: InputOrigin<'_>,
 ) -> Result<T, BadInput> {
-    mesos_types::from_json_value(value).map_err(|e| {
-        BadInput(format!(
-            "{what} file '{}': {}: {}",
-            path.display(),
-            e.path,
-            e.message
-        ))
-    })
+    mesos_types::from_json_value(value)
+        .map_err(|e| BadInput(format!("{}: {}", origin.at(&e.path), e.message)))
+}
+
+/// What a missing `task_id` becomes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TaskIdDefault {
+    /// The task's `name`, else the ContainerID (`run`: one task at a time).
+    Name,
+    /// The ContainerID, unique by construction (the daemon, where many tasks of one file
+    /// may run at once).
+    ContainerId,
 }
 
 /// Reads, defaults and validates the input of a launch.
@@ -104,11 +145,45 @@ pub fn prepare(
     container_id: Option<&str>,
     agent_id: &str,
 ) -> Result<LaunchSpec, BadInput> {
-    let mut value = read_json(task_file, "task")?;
+    let task = read_json(task_file, "task")?;
+    let executor = executor_file
+        .map(|path| read_json(path, "executor").map(|v| (v, path)))
+        .transpose()?;
+    prepare_values(
+        task,
+        InputOrigin::File {
+            what: "task",
+            path: task_file,
+        },
+        executor.map(|(v, path)| {
+            (
+                v,
+                InputOrigin::File {
+                    what: "executor",
+                    path,
+                },
+            )
+        }),
+        container_id,
+        agent_id,
+        TaskIdDefault::Name,
+    )
+}
+
+/// [`prepare`] for input that is already parsed JSON (the operator API's LAUNCH_TASK), with
+/// `origin`s naming where each value came from in error messages.
+pub fn prepare_values(
+    mut value: serde_json::Value,
+    task_origin: InputOrigin<'_>,
+    executor: Option<(serde_json::Value, InputOrigin<'_>)>,
+    container_id: Option<&str>,
+    agent_id: &str,
+    task_id_default: TaskIdDefault,
+) -> Result<LaunchSpec, BadInput> {
     let Some(object) = value.as_object_mut() else {
         return Err(BadInput(format!(
-            "task file '{}' must hold a JSON object (a Mesos TaskInfo)",
-            task_file.display()
+            "{} must hold a JSON object (a Mesos TaskInfo)",
+            task_origin.describe()
         )));
     };
     let container_id = match container_id {
@@ -116,12 +191,15 @@ pub fn prepare(
         None => uuid::Uuid::new_v4().to_string(),
     };
     if !object.contains_key("task_id") {
-        let name = object
-            .get("name")
-            .and_then(|n| n.as_str())
-            .filter(|n| !n.is_empty())
-            .map(str::to_string)
-            .unwrap_or_else(|| container_id.clone());
+        let name = match task_id_default {
+            TaskIdDefault::Name => object
+                .get("name")
+                .and_then(|n| n.as_str())
+                .filter(|n| !n.is_empty())
+                .map(str::to_string)
+                .unwrap_or_else(|| container_id.clone()),
+            TaskIdDefault::ContainerId => container_id.clone(),
+        };
         object.insert("task_id".into(), serde_json::json!({ "value": name }));
     }
     object.remove("slave_id");
@@ -129,12 +207,11 @@ pub fn prepare(
     if !object.contains_key("name") {
         object.insert("name".into(), serde_json::json!(""));
     }
-    let task: TaskInfo = decode(value, task_file, "task")?;
+    let task: TaskInfo = decode(value, task_origin)?;
 
-    let executor: Option<ExecutorInfo> = match executor_file {
+    let executor: Option<ExecutorInfo> = match executor {
         None => None,
-        Some(path) => {
-            let mut value = read_json(path, "executor")?;
+        Some((mut value, origin)) => {
             if let Some(obj) = value.as_object_mut() {
                 if !obj.contains_key("executor_id") {
                     obj.insert(
@@ -142,16 +219,21 @@ pub fn prepare(
                         serde_json::json!({ "value": format!("{}-executor", task.task_id.value) }),
                     );
                 }
+            } else {
+                return Err(BadInput(format!(
+                    "{} must hold a JSON object (a Mesos ExecutorInfo)",
+                    origin.describe()
+                )));
             }
-            Some(decode(value, path, "executor")?)
+            Some(decode(value, origin)?)
         }
     };
 
     validate::container_id(&container_id).map_err(|p| BadInput(p.to_string()))?;
     validate::task(&task, executor.as_ref()).map_err(|problems| {
         BadInput(format!(
-            "task file '{}' is not a valid task: {problems}",
-            task_file.display()
+            "{} is not a valid task: {problems}",
+            task_origin.describe()
         ))
     })?;
 
@@ -159,11 +241,7 @@ pub fn prepare(
         .as_ref()
         .and_then(|e| e.framework_id.clone())
         .unwrap_or_else(|| FrameworkId::new(DEFAULT_FRAMEWORK_ID));
-    let mut framework = FrameworkInfo::new(current_user(), DEFAULT_FRAMEWORK_ID);
-    framework.id = Some(framework_id);
-    framework.capabilities = vec![FrameworkCapability {
-        r#type: Some(mesos_types::task::FrameworkCapabilityType::TaskKillingState),
-    }];
+    let framework = framework_info(framework_id);
     let executor_id = executor
         .as_ref()
         .map(|e| e.executor_id.clone())
@@ -176,6 +254,17 @@ pub fn prepare(
         framework,
         executor_id,
     })
+}
+
+/// The FrameworkInfo our launches run under: `id`, the current user, and the
+/// TASK_KILLING_STATE capability. Checkpointing is off; the daemon turns it on.
+pub fn framework_info(framework_id: FrameworkId) -> FrameworkInfo {
+    let mut framework = FrameworkInfo::new(current_user(), DEFAULT_FRAMEWORK_ID);
+    framework.id = Some(framework_id);
+    framework.capabilities = vec![FrameworkCapability {
+        r#type: Some(mesos_types::task::FrameworkCapabilityType::TaskKillingState),
+    }];
+    framework
 }
 
 fn current_user() -> String {

@@ -39,8 +39,21 @@ pub struct ContainerRecord {
     pub state: ContainerState,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub executor_pid: Option<u32>,
+    /// The executor's start time (clock ticks since boot, `/proc/<pid>/stat`): with the pid,
+    /// it tells the executor from a process that later got the same pid.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub executor_start_time: Option<u64>,
     /// Seconds since the epoch.
     pub launched_at: f64,
+    /// The process that launched the container (`run` or `serve`) and its start time: a
+    /// recovery leaves alone the containers of another live process.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owner_pid: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owner_start_time: Option<u64>,
+    /// When the container ended (seconds since the epoch).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ended_at: Option<f64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub termination: Option<Termination>,
 }
@@ -68,7 +81,11 @@ mod tests {
             container_name: "mesos-c".into(),
             state: ContainerState::Running,
             executor_pid: Some(42),
+            executor_start_time: Some(7),
             launched_at: 1.5,
+            owner_pid: None,
+            owner_start_time: None,
+            ended_at: None,
             termination: None,
         };
         let json = serde_json::to_string(&r).unwrap();

@@ -1,0 +1,202 @@
+//! `serve`: the containerizer as a daemon. One TCP port carries both the executor API
+//! (`/api/v1/executor`, `/slave(1)/api/v1/executor`, answered by the agent endpoint) and the
+//! operator API (`POST /api/v1`, `GET /api/v1/updates`, `GET /health`; see `api.rs`).
+//!
+//! Start-up order: bind the port (so a busy port fails at once), recover from the
+//! checkpoints (executors that survived a previous incarnation re-subscribe to the same
+//! port), then announce the address and serve. On SIGTERM or SIGINT the daemon stops
+//! serving and exits; executors and containers keep running and are recovered by the next
+//! `serve`.
+
+mod api;
+mod stream;
+
+use crate::docker_containerizer::{
+    ContainerUpdate, ContainerizerConfig, DockerContainerizer, RecoveryReport,
+};
+use crate::flags::ContainerizerFlags;
+use crate::run::{RunContext, RunError};
+use agent_endpoint::{AgentEndpoint, EndpointConfig};
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper_util::rt::TokioIo;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::{Arc, Mutex};
+use tokio::net::TcpListener;
+use tokio::signal::unix::{signal, SignalKind};
+use tokio::sync::{mpsc, watch};
+
+/// The operator API's default port (the Mesos agent's).
+pub const DEFAULT_PORT: u16 = 5051;
+
+/// Why the daemon could not start or stopped with an error.
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    #[error(transparent)]
+    Context(#[from] RunError),
+    #[error("cannot listen on {addr}: {source} (is another serve running? pick another --port)")]
+    Bind {
+        addr: SocketAddr,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("recovery failed: {0}")]
+    Recover(#[from] crate::docker_containerizer::RecoverError),
+    #[error("cannot install the signal handlers: {0}")]
+    Signals(#[source] std::io::Error),
+}
+
+/// Every update of every container, to each open `GET /api/v1/updates` without a filter.
+#[derive(Default)]
+pub(crate) struct Fanout {
+    subscribers: Mutex<Vec<mpsc::UnboundedSender<ContainerUpdate>>>,
+}
+
+impl Fanout {
+    fn send(&self, update: &ContainerUpdate) {
+        self.subscribers
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .retain(|s| s.send(update.clone()).is_ok());
+    }
+
+    pub(crate) fn subscribe(&self) -> mpsc::UnboundedReceiver<ContainerUpdate> {
+        let (tx, rx) = mpsc::unbounded_channel();
+        self.subscribers
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(tx);
+        rx
+    }
+}
+
+/// What the request handlers share.
+pub(crate) struct Daemon {
+    pub(crate) cz: Arc<DockerContainerizer>,
+    pub(crate) updates: Fanout,
+    pub(crate) local_addr: SocketAddr,
+    pub(crate) started_at: f64,
+}
+
+/// A daemon that is bound and recovered but not yet serving.
+pub struct Server {
+    listener: TcpListener,
+    daemon: Arc<Daemon>,
+    endpoint: AgentEndpoint,
+    /// What the start-up recovery did.
+    pub recovery: RecoveryReport,
+}
+
+impl Server {
+    /// Binds `ip:port` (port 0: any free port), creates the containerizer behind it and
+    /// recovers from the checkpoints.
+    pub async fn start(
+        flags: ContainerizerFlags,
+        ip: IpAddr,
+        port: u16,
+    ) -> Result<Server, ServeError> {
+        let ctx = RunContext::from_flags(flags)?;
+        let addr = SocketAddr::new(ip, port);
+        let listener = TcpListener::bind(addr)
+            .await
+            .map_err(|source| ServeError::Bind { addr, source })?;
+        let local_addr = listener
+            .local_addr()
+            .map_err(|source| ServeError::Bind { addr, source })?;
+        // Executors need an address they can connect to: the loopback when we listen on
+        // every address.
+        let advertised = if local_addr.ip().is_unspecified() {
+            SocketAddr::from(([127, 0, 0, 1], local_addr.port()))
+        } else {
+            local_addr
+        };
+        let mut config = EndpointConfig::new(advertised);
+        config.agent_info = serde_json::json!({ "id": { "value": ctx.agent_id.value } });
+        let (endpoint, events) = AgentEndpoint::detached(config);
+        let remove_delay = ctx.flags.docker_remove_delay.to_std();
+        let cz = DockerContainerizer::new(
+            ctx,
+            endpoint.clone(),
+            events,
+            ContainerizerConfig {
+                checkpoint: true,
+                remove_delay,
+            },
+        );
+        let daemon = Arc::new(Daemon {
+            cz: cz.clone(),
+            updates: Fanout::default(),
+            local_addr,
+            started_at: crate::record::now(),
+        });
+        let weak = Arc::downgrade(&daemon);
+        cz.on_update(move |update| {
+            if let Some(d) = weak.upgrade() {
+                d.updates.send(update);
+            }
+        });
+        let recovery = cz.recover(true).await?;
+        Ok(Server {
+            listener,
+            daemon,
+            endpoint,
+            recovery,
+        })
+    }
+
+    /// The address the daemon listens on.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.daemon.local_addr
+    }
+
+    /// Serves until SIGTERM or SIGINT. Running containers are left running.
+    pub async fn serve(self) -> Result<(), ServeError> {
+        let mut sigterm = signal(SignalKind::terminate()).map_err(ServeError::Signals)?;
+        let mut sigint = signal(SignalKind::interrupt()).map_err(ServeError::Signals)?;
+        let (stop_tx, stop_rx) = watch::channel(false);
+        tracing::info!(addr = %self.daemon.local_addr, "serving the executor and operator APIs");
+        loop {
+            let (stream, peer) = tokio::select! {
+                _ = sigterm.recv() => break,
+                _ = sigint.recv() => break,
+                accepted = self.listener.accept() => match accepted {
+                    Ok(pair) => pair,
+                    Err(e) => {
+                        // EMFILE and friends: back off a little instead of spinning.
+                        tracing::warn!(error = %e, "accepting a connection failed");
+                        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+                        continue;
+                    }
+                },
+            };
+            let _ = stream.set_nodelay(true);
+            let daemon = self.daemon.clone();
+            let endpoint = self.endpoint.clone();
+            let mut stop = stop_rx.clone();
+            tokio::spawn(async move {
+                let service = service_fn(move |req| {
+                    let daemon = daemon.clone();
+                    let endpoint = endpoint.clone();
+                    async move {
+                        Ok::<_, std::convert::Infallible>(api::route(daemon, endpoint, req).await)
+                    }
+                });
+                let conn = http1::Builder::new()
+                    .keep_alive(true)
+                    .serve_connection(TokioIo::new(stream), service);
+                tokio::select! {
+                    result = conn => {
+                        if let Err(e) = result {
+                            tracing::debug!(%peer, error = %e, "connection ended");
+                        }
+                    }
+                    _ = stop.changed() => {}
+                }
+            });
+        }
+        tracing::info!("stopping: containers keep running and are recovered by the next serve");
+        let _ = stop_tx.send(true);
+        self.endpoint.shutdown().await;
+        Ok(())
+    }
+}

@@ -1,0 +1,667 @@
+//! One container's life, from launch (or re-adoption after a restart) to its end, driven by
+//! one task: fetch → pull → start the executor → accept its status updates (checkpoint,
+//! then acknowledge) → the end, however it comes (the task ends, the executor dies, a kill,
+//! a registration timeout) → clean up and record the termination.
+
+use super::container::Command;
+use super::{Container, DockerContainerizer};
+use crate::executor_container::{self, ExecutorHandle};
+use crate::executor_launch::{
+    command_executor_info, executor_args, executor_environment, task_environment,
+    ExecutorEnvironment, ExecutorFlags,
+};
+use crate::process_watch::ProcessIdentity;
+use crate::record::{ContainerState, Termination};
+use crate::run::{executor_container_spec, RunContext, RunError};
+use crate::status_line::{self, EXIT_NOT_STARTED};
+use crate::{checkpoint, executor_process};
+use agent_endpoint::{EndpointEvent, KillOutcome};
+use docker_cli::{Docker, DockerConfig, PullOptions};
+use mesos_types::duration::Duration;
+use mesos_types::status::{Reason, TaskState, TaskStatus};
+use mesos_types::task::{ExecutorInfo, FrameworkCapabilityType, KillPolicy};
+use mesos_types::ContainerId;
+use std::path::Path;
+use std::sync::Arc;
+use tokio::sync::mpsc;
+use tokio::time::Instant;
+
+/// How long the executor gets to exit by itself after its terminal update was acknowledged
+/// before it is killed.
+const EXECUTOR_EXIT_GRACE: std::time::Duration = std::time::Duration::from_secs(10);
+/// How long past its grace period a killed task may take before the executor and container
+/// are killed by force.
+const KILL_SLACK: std::time::Duration = std::time::Duration::from_secs(10);
+/// How long to wait for a killed executor to be gone.
+const KILLED_EXIT_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// How the lifecycle task begins.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Start {
+    /// A new launch: fetch, pull, start the executor.
+    Launch,
+    /// An executor that survived a restart of the containerizer: watch it.
+    Recover { executor: ProcessIdentity },
+}
+
+/// The executor of a container, whichever way we know it.
+enum Executor {
+    /// Started by this process: `mesos-docker-executor` (our child) or the `docker run` of a
+    /// custom executor's container.
+    Started(ExecutorHandle),
+    /// Re-adopted after a restart: not our child, watched through `/proc`.
+    Adopted(ProcessIdentity),
+}
+
+impl Executor {
+    /// Waits for the executor to exit and says how it did. Cancel-safe.
+    async fn wait(&mut self) -> String {
+        match self {
+            Executor::Started(handle) => match handle.wait().await {
+                Ok(status) => describe_exit(&status),
+                Err(e) => format!("could not be waited for: {e}"),
+            },
+            Executor::Adopted(identity) => {
+                identity.exited().await;
+                "exited".into()
+            }
+        }
+    }
+
+    /// SIGKILLs the executor without waiting.
+    fn kill(&mut self) {
+        match self {
+            Executor::Started(handle) => {
+                let _ = handle.start_kill();
+            }
+            Executor::Adopted(identity) => {
+                if identity.is_alive() {
+                    let _ = nix::sys::signal::kill(
+                        nix::unistd::Pid::from_raw(identity.pid as i32),
+                        nix::sys::signal::Signal::SIGKILL,
+                    );
+                }
+            }
+        }
+    }
+}
+
+fn describe_exit(status: &std::process::ExitStatus) -> String {
+    use std::os::unix::process::ExitStatusExt;
+    match (status.code(), status.signal()) {
+        (Some(c), _) => format!("exited with status {c}"),
+        (None, Some(s)) => format!("terminated with signal {s}"),
+        _ => "unknown status".into(),
+    }
+}
+
+/// The termination a terminal status stands for.
+pub(crate) fn termination_of(status: &TaskStatus) -> Termination {
+    Termination {
+        state: status.state.to_string(),
+        reason: status.reason.map(|r| r.to_string()),
+        message: status.message.clone(),
+        exit_code: status_line::exit_code(status),
+    }
+}
+
+/// `docker rm -f -v` of the container's task container and of its `.executor` container,
+/// whichever exist.
+pub(crate) async fn remove_docker_containers(docker: &Docker, container_id: &str) {
+    for name in [
+        docker_cli::container_name(container_id),
+        docker_cli::executor_container_name(container_id),
+    ] {
+        match docker.rm(&name, true).await {
+            Ok(()) => tracing::debug!(container = %name, "container removed"),
+            Err(e) if e.is_not_found() => {}
+            Err(e) => tracing::warn!(container = %name, error = %e, "failed to remove container"),
+        }
+    }
+}
+
+/// The lifecycle task of `container`: runs it to its end, then cleans up and records the
+/// termination.
+pub(crate) async fn drive(
+    cz: Arc<DockerContainerizer>,
+    container: Arc<Container>,
+    mut events: mpsc::UnboundedReceiver<EndpointEvent>,
+    mut commands: mpsc::UnboundedReceiver<Command>,
+    start: Start,
+) {
+    let termination = match start {
+        Start::Launch => launch(&cz, &container, &mut events, &mut commands).await,
+        Start::Recover { executor } => {
+            supervise(
+                &cz,
+                &container,
+                &mut events,
+                &mut commands,
+                Executor::Adopted(executor),
+            )
+            .await
+        }
+    };
+    let fid = container.spec.framework_id();
+    let _ = cz
+        .endpoint
+        .unregister_executor(&fid, &container.spec.executor_id);
+    cz.forget_route(&container);
+    let delay = cz.config.remove_delay;
+    if delay.is_zero() {
+        remove_docker_containers(&cz.ctx.docker, &container.id).await;
+    } else {
+        schedule_removal(cz.ctx.docker.clone(), container.id.clone(), delay);
+    }
+    tracing::info!(container_id = %container.id, state = %termination.state,
+        exit_code = termination.exit_code, "container ended");
+    container.terminate(termination);
+}
+
+/// Removes the container's docker containers after `delay` (`--docker_remove_delay`).
+pub(crate) fn schedule_removal(docker: Docker, container_id: String, delay: std::time::Duration) {
+    tokio::spawn(async move {
+        tokio::time::sleep(delay).await;
+        remove_docker_containers(&docker, &container_id).await;
+    });
+}
+
+/// Accepts an update the agent itself generates: checkpoint, publish.
+fn accept_agent_status(cz: &DockerContainerizer, container: &Container, status: &TaskStatus) {
+    if let Err(e) = cz.accept_update(container, status) {
+        tracing::error!(container_id = %container.id, error = %e, "failed to checkpoint a status update");
+    }
+}
+
+/// A new launch: the steps up to the running executor, cancelled by a kill, then
+/// supervision.
+async fn launch(
+    cz: &Arc<DockerContainerizer>,
+    container: &Arc<Container>,
+    events: &mut mpsc::UnboundedReceiver<EndpointEvent>,
+    commands: &mut mpsc::UnboundedReceiver<Command>,
+) -> Termination {
+    let started = tokio::select! {
+        started = start_executor(cz, container) => started.map_err(Some),
+        _ = commands.recv() => Err(None),
+    };
+    match started {
+        Ok(executor) => supervise(cz, container, events, commands, executor).await,
+        Err(failure) => {
+            // Whatever got started is stopped: the endpoint forgets the executor, a
+            // half-started executor container is removed.
+            let _ = cz
+                .endpoint
+                .unregister_executor(&container.spec.framework_id(), &container.spec.executor_id);
+            remove_docker_containers(&cz.ctx.docker, &container.id).await;
+            match failure {
+                Some(error) => {
+                    tracing::warn!(container_id = %container.id, error = %error, "launch failed");
+                    let status = container.agent_status(
+                        TaskState::Failed,
+                        Some(Reason::ContainerLaunchFailed),
+                        error.to_string(),
+                    );
+                    accept_agent_status(cz, container, &status);
+                    Termination {
+                        exit_code: EXIT_NOT_STARTED,
+                        ..termination_of(&status)
+                    }
+                }
+                None => {
+                    let stage = match container.snapshot().record.state {
+                        ContainerState::Fetching => "fetching",
+                        ContainerState::Pulling => "pulling the image",
+                        _ => "launching",
+                    };
+                    let status = container.agent_status(
+                        TaskState::Killed,
+                        Some(Reason::TaskKilledDuringLaunch),
+                        format!("Container killed while {stage}"),
+                    );
+                    accept_agent_status(cz, container, &status);
+                    termination_of(&status)
+                }
+            }
+        }
+    }
+}
+
+/// Fetch, pull, register the executor with the endpoint and start it.
+async fn start_executor(
+    cz: &DockerContainerizer,
+    container: &Container,
+) -> Result<Executor, RunError> {
+    let ctx = &cz.ctx;
+    let flags = &ctx.flags;
+    let spec = &container.spec;
+    let sandbox = container.sandbox.as_path();
+
+    fetch(ctx, spec, sandbox).await?;
+    container.update_record(|r| r.state = ContainerState::Pulling)?;
+    pull(ctx, spec, sandbox).await?;
+
+    let framework_id = spec.framework_id();
+    let launcher_dir = flags.launcher_dir();
+    let executor_info = match &spec.executor {
+        Some(e) => e.clone(),
+        None => command_executor_info(spec, &launcher_dir),
+    };
+    cz.endpoint
+        .register_executor(
+            spec.framework.clone(),
+            executor_info.clone(),
+            ContainerId::new(container.id.clone()),
+        )
+        .and_then(|_| {
+            cz.endpoint
+                .launch_task(&framework_id, &spec.executor_id, spec.task.clone())
+        })
+        .map_err(|e| RunError::Endpoint(e.to_string()))?;
+
+    let endpoint_addr = cz.endpoint.local_addr().to_string();
+    let shutdown_grace = cz.shutdown_grace(spec);
+    let environment = ExecutorEnvironment {
+        framework_id: &framework_id.value,
+        executor_id: &spec.executor_id.value,
+        agent_id: &ctx.agent_id.value,
+        directory: sandbox,
+        agent_endpoint: &endpoint_addr,
+        checkpoint: spec.framework.checkpoint(),
+        shutdown_grace_period: shutdown_grace,
+        recovery_timeout: "15mins".parse().expect("a valid duration"),
+        subscription_backoff_max: "2secs".parse().expect("a valid duration"),
+        command_environment: &[],
+    };
+    // From here on the executor is a process (Path A) or the container of a custom executor
+    // image (Path B, spec §4.2): `docker run` exiting is the executor exiting.
+    let handle = match &spec.executor {
+        Some(executor) => ExecutorHandle::Container(Box::new(
+            start_executor_container(ctx, container, executor, &environment).await?,
+        )),
+        None => {
+            let task_env = task_environment(spec);
+            let args = executor_args(&ExecutorFlags {
+                docker: &flags.docker,
+                docker_socket: &flags.docker_socket,
+                container: &spec.container_name(),
+                sandbox_directory: sandbox,
+                mapped_directory: &flags.sandbox_directory,
+                launcher_dir: &launcher_dir,
+                stop_timeout: flags.docker_stop_timeout,
+                cgroups_enable_cfs: flags.cgroups_enable_cfs,
+                default_container_dns: flags.default_container_dns.as_deref(),
+                task_environment: Some(&task_env),
+            });
+            let command_env: Vec<(String, String)> = executor_info
+                .command
+                .as_ref()
+                .map(|c| {
+                    c.variables()
+                        .iter()
+                        .filter_map(|v| v.value.clone().map(|val| (v.name.clone(), val)))
+                        .collect()
+                })
+                .unwrap_or_default();
+            let env = executor_environment(&ExecutorEnvironment {
+                command_environment: &command_env,
+                ..environment.clone()
+            });
+            ExecutorHandle::Process(executor_process::spawn(
+                &executor_process::executor_path(&launcher_dir),
+                &args,
+                &env,
+                sandbox,
+            )?)
+        }
+    };
+    let pid = handle.id();
+    let start_time = pid.and_then(crate::process_watch::start_time);
+    // The pid goes to disk before anything else happens, so a restart finds the executor.
+    let checkpointed = checkpoint::write_atomic(
+        &container.meta.pids(),
+        format!("{}\n", pid.unwrap_or(0)).as_bytes(),
+    )
+    .and_then(|()| {
+        container.update_record(|r| {
+            r.executor_pid = pid;
+            r.executor_start_time = start_time;
+            r.state = ContainerState::Running;
+        })
+    });
+    let mut executor = Executor::Started(handle);
+    if let Err(e) = checkpointed {
+        executor.kill();
+        return Err(e.into());
+    }
+    Ok(executor)
+}
+
+/// Path B: runs the custom executor's image as the container `mesos-<cid>` with the agent's
+/// executor environment, so the executor inside subscribes to the endpoint.
+async fn start_executor_container(
+    ctx: &RunContext,
+    container: &Container,
+    executor: &ExecutorInfo,
+    environment: &ExecutorEnvironment<'_>,
+) -> Result<executor_container::ExecutorContainer, RunError> {
+    let env = executor_container::container_environment(environment);
+    let name = container.spec.container_name();
+    let container_spec = executor_container_spec(
+        ctx,
+        &container.spec,
+        executor,
+        &container.sandbox,
+        &name,
+        &env,
+    );
+    // The registration timer starts only once the container runs; bound the start itself
+    // by the same timeout.
+    let deadline = ctx.flags.executor_registration_timeout.to_std();
+    Ok(executor_container::launch(&ctx.docker, &container_spec, deadline).await?)
+}
+
+/// The URIs to fetch: the task's for a command task, else the custom executor's.
+fn uris_of(spec: &crate::prepare::LaunchSpec) -> Vec<mesos_types::task::Uri> {
+    let command = match &spec.executor {
+        None => spec.task.command.as_ref(),
+        Some(e) => e.command.as_ref(),
+    };
+    command.map(|c| c.uris.clone()).unwrap_or_default()
+}
+
+async fn fetch(
+    ctx: &RunContext,
+    spec: &crate::prepare::LaunchSpec,
+    sandbox: &Path,
+) -> Result<(), RunError> {
+    let flags = &ctx.flags;
+    let uris = uris_of(spec);
+    let cid = &spec.container_id;
+    let fetch_err = |source: Box<dyn std::error::Error + Send + Sync>| RunError::Fetch {
+        container_id: cid.clone(),
+        source,
+    };
+    let binary = fetcher::FetcherBinary::in_launcher_dir(&flags.launcher_dir());
+    let cache_dir = flags
+        .fetcher_cache_dir
+        .clone()
+        .unwrap_or_else(|| ctx.work.default_fetcher_cache());
+    let request = fetcher::FetchRequest {
+        uris,
+        sandbox_directory: sandbox.to_path_buf(),
+        user: spec.task.command.as_ref().and_then(|c| c.user.clone()),
+        frameworks_home: flags
+            .frameworks_home
+            .as_ref()
+            .map(|p| p.display().to_string()),
+        stall_timeout: flags.fetcher_stall_timeout.to_std(),
+    };
+    // Shared by every process using this directory: `<dir>/index.json` under
+    // `<dir>/.lock`, so a second launch retrieves what the first one cached.
+    let cache = fetcher::FetcherCache::open(&cache_dir, flags.fetcher_cache_size.as_u64())
+        .map_err(|e| fetch_err(Box::new(e)))?;
+    let http = fetcher::HttpClient::new().map_err(|e| fetch_err(Box::new(e)))?;
+    let plan = fetcher::plan_fetch_shared(&cache, &http, &request)
+        .await
+        .map_err(|e| fetch_err(Box::new(e)))?;
+    for warning in &plan.warnings {
+        tracing::warn!("{warning}");
+    }
+    let info = plan.info.clone();
+    let result = binary.run(&info).await;
+    if let Err(e) = fetcher::finish_shared(&cache, plan, result.is_ok()).await {
+        // The references stay recorded until this process exits; the next run drops them.
+        tracing::warn!("Failed to settle the fetcher cache entries: {e}");
+    }
+    result.map_err(|e| fetch_err(Box::new(e)))
+}
+
+async fn pull(
+    ctx: &RunContext,
+    spec: &crate::prepare::LaunchSpec,
+    sandbox: &Path,
+) -> Result<(), RunError> {
+    let flags = &ctx.flags;
+    let Some(image) = spec.image() else {
+        return Ok(());
+    };
+    let config_home = match &flags.docker_config {
+        Some(flag) => Some(
+            DockerConfig::parse(flag)
+                .and_then(|c| c.materialize())
+                .map_err(|e| RunError::DockerConfig(Box::new(e)))?,
+        ),
+        None => None,
+    };
+    let options = PullOptions {
+        home: Some(docker_cli::pull_home(sandbox, config_home.as_ref())),
+        docker_config_dir: None,
+        deadline: flags.docker_pull_timeout.to_std(),
+        no_progress_deadline: flags.docker_pull_stall_timeout.to_std(),
+    };
+    ctx.docker
+        .pull(image, spec.force_pull(), &options)
+        .await
+        .map(|_| ())
+        .map_err(|source| RunError::Pull {
+            container_id: spec.container_id.clone(),
+            image: image.to_string(),
+            source: Box::new(source),
+        })
+}
+
+/// Why supervision stopped waiting for the task's own end.
+enum Force {
+    RegistrationTimeout,
+    KillDeadline,
+    Requested,
+}
+
+/// Follows the running executor: accepts its updates, forwards kills, notices its death.
+async fn supervise(
+    cz: &DockerContainerizer,
+    container: &Container,
+    events: &mut mpsc::UnboundedReceiver<EndpointEvent>,
+    commands: &mut mpsc::UnboundedReceiver<Command>,
+    mut executor: Executor,
+) -> Termination {
+    let flags = &cz.ctx.flags;
+    let spec = &container.spec;
+    let framework_id = spec.framework_id();
+    let registration_timeout = flags.executor_registration_timeout;
+    let registration = tokio::time::sleep(registration_timeout.to_std());
+    tokio::pin!(registration);
+    let mut subscribed = false;
+    // A recovered container whose terminal update was checkpointed already only waits for
+    // its executor to go.
+    let mut terminal: Option<TaskStatus> = container
+        .snapshot()
+        .statuses
+        .last()
+        .filter(|s| s.state.is_terminal())
+        .cloned();
+    let mut exit: Option<String> = None;
+    let mut force: Option<Force> = None;
+    let mut kill_deadline: Option<Instant> = None;
+
+    while terminal.is_none() && exit.is_none() && force.is_none() {
+        tokio::select! {
+            Some(event) = events.recv() => {
+                if matches!(event, EndpointEvent::Subscribed { .. }) {
+                    subscribed = true;
+                }
+                handle_event(cz, container, event, &mut terminal);
+            }
+            status = executor.wait() => exit = Some(status),
+            _ = &mut registration, if !subscribed => {
+                tracing::error!(container_id = %container.id,
+                    "executor did not subscribe within {registration_timeout}");
+                force = Some(Force::RegistrationTimeout);
+            }
+            Some(command) = commands.recv() => match command {
+                Command::Force => force = Some(Force::Requested),
+                Command::Kill { .. } if kill_deadline.is_some() => {}
+                Command::Kill { policy } => {
+                    let policy = policy.or(spec.task.kill_policy);
+                    let grace = kill_grace(cz, container, policy.as_ref());
+                    match cz.endpoint.kill_task(&framework_id, &spec.executor_id, &spec.task.task_id, policy) {
+                        Ok(KillOutcome::NotLaunched(_)) => {
+                            let status = container.agent_status(
+                                TaskState::Killed,
+                                Some(Reason::TaskKilledDuringLaunch),
+                                "Task killed before it was delivered to the executor",
+                            );
+                            accept_agent_status(cz, container, &status);
+                            terminal = Some(status);
+                            let _ = cz.endpoint.shutdown_executor(&framework_id, &spec.executor_id);
+                        }
+                        Ok(outcome) => {
+                            tracing::info!(container_id = %container.id, ?outcome, grace = ?grace, "killing the task");
+                            kill_deadline = Some(Instant::now() + grace + KILL_SLACK);
+                        }
+                        Err(e) => {
+                            tracing::warn!(container_id = %container.id, error = %e, "cannot send KILL; killing by force");
+                            force = Some(Force::Requested);
+                        }
+                    }
+                }
+            },
+            _ = sleep_until(kill_deadline), if kill_deadline.is_some() => {
+                tracing::warn!(container_id = %container.id, "the task did not end within its kill grace period; killing by force");
+                force = Some(Force::KillDeadline);
+            }
+        }
+    }
+
+    if let Some(status) = terminal {
+        // The executor exits by itself once its terminal update is acknowledged (and its
+        // container removed); give it a moment, then stop it.
+        if exit.is_none()
+            && tokio::time::timeout(EXECUTOR_EXIT_GRACE, executor.wait())
+                .await
+                .is_err()
+        {
+            tracing::warn!(container_id = %container.id, "executor did not exit after its terminal update; killing it");
+            executor.kill();
+            let _ = tokio::time::timeout(KILLED_EXIT_WAIT, executor.wait()).await;
+        }
+        return termination_of(&status);
+    }
+
+    if exit.is_none() {
+        executor.kill();
+        exit = tokio::time::timeout(KILLED_EXIT_WAIT, executor.wait())
+            .await
+            .ok();
+    }
+    // Updates the executor sent just before it went are still queued: they count.
+    while let Ok(event) = events.try_recv() {
+        handle_event(cz, container, event, &mut terminal);
+    }
+    if let Some(status) = terminal {
+        return termination_of(&status);
+    }
+    // The executor is gone without a terminal update: stop and remove its container first,
+    // so that whoever learns of the end finds nothing left running.
+    remove_docker_containers(&cz.ctx.docker, &container.id).await;
+    let name = container.docker_name();
+    let status = match force {
+        None => container.agent_status(
+            TaskState::Failed,
+            Some(Reason::ExecutorTerminated),
+            format!(
+                "Executor terminated ({}) before the task ended; container {name} was stopped and removed",
+                exit.unwrap_or_else(|| "exited".into())
+            ),
+        ),
+        Some(Force::RegistrationTimeout) => container.agent_status(
+            TaskState::Failed,
+            Some(Reason::ExecutorRegistrationTimeout),
+            format!("Executor did not register within {registration_timeout}"),
+        ),
+        Some(Force::KillDeadline) => container.agent_status(
+            TaskState::Killed,
+            None,
+            format!("Container {name} killed by force: the task did not end within its kill grace period"),
+        ),
+        Some(Force::Requested) => container.agent_status(
+            TaskState::Killed,
+            None,
+            format!("Container {name} killed by force"),
+        ),
+    };
+    accept_agent_status(cz, container, &status);
+    termination_of(&status)
+}
+
+async fn sleep_until(deadline: Option<Instant>) {
+    match deadline {
+        Some(d) => tokio::time::sleep_until(d).await,
+        None => std::future::pending().await,
+    }
+}
+
+/// The grace period of a kill: the policy's, else the executor's shutdown grace period.
+fn kill_grace(
+    cz: &DockerContainerizer,
+    container: &Container,
+    policy: Option<&KillPolicy>,
+) -> std::time::Duration {
+    policy
+        .and_then(|p| p.grace_period)
+        .map(|g| Duration::from(g).to_std())
+        .unwrap_or_else(|| cz.shutdown_grace(&container.spec).to_std())
+}
+
+/// Applies one endpoint event: updates are checkpointed and then acknowledged.
+fn handle_event(
+    cz: &DockerContainerizer,
+    container: &Container,
+    event: EndpointEvent,
+    terminal: &mut Option<TaskStatus>,
+) {
+    match event {
+        EndpointEvent::Subscribed { reconnected, .. } => {
+            tracing::info!(container_id = %container.id, reconnected, "executor subscribed");
+        }
+        EndpointEvent::Disconnected { .. } => {
+            tracing::info!(container_id = %container.id, "executor disconnected");
+        }
+        EndpointEvent::Update(update) => {
+            if let Err(e) = cz.accept_update(container, &update.status) {
+                // Not acknowledged: the executor sends it again.
+                tracing::error!(container_id = %container.id, error = %e,
+                    "failed to checkpoint a status update; not acknowledging it");
+                return;
+            }
+            if let Err(e) = cz.endpoint.acknowledge_update(&update) {
+                tracing::warn!(container_id = %container.id, error = %e, "failed to acknowledge a status update");
+            }
+            if update.status.state.is_terminal() {
+                *terminal = Some(update.status.clone());
+            }
+        }
+        EndpointEvent::Message { data, .. } => {
+            tracing::info!(container_id = %container.id, bytes = data.len(), "framework message from the executor (dropped: no scheduler)");
+        }
+        EndpointEvent::TaskLost { .. } => {
+            let state = if container
+                .spec
+                .framework
+                .has_capability(FrameworkCapabilityType::PartitionAware)
+            {
+                TaskState::Dropped
+            } else {
+                TaskState::Lost
+            };
+            let status = container.agent_status(
+                state,
+                Some(Reason::AgentRestarted),
+                "The executor re-subscribed without the task: it never reached the executor",
+            );
+            accept_agent_status(cz, container, &status);
+            *terminal = Some(status);
+        }
+    }
+}

@@ -1,0 +1,120 @@
+//! Watching a process that is not our child: an executor re-adopted after a restart, or the
+//! init process of an executor container. A pid alone can be reused once the process is
+//! gone, so a process is identified by its pid and its start time (field 22 of
+//! `/proc/<pid>/stat`, clock ticks since boot), checkpointed when it was started.
+
+use std::path::Path;
+use std::time::Duration;
+
+/// How often [`ProcessIdentity::exited`] looks: well within the second in which an executor's
+/// death must be noticed, at the cost of one small `/proc` read per executor.
+pub const POLL_INTERVAL: Duration = Duration::from_millis(100);
+
+/// A process as it was when started: pid and start time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ProcessIdentity {
+    pub pid: u32,
+    /// Start time in clock ticks since boot; `None` when it could not be read (then only
+    /// the pid is compared).
+    pub start_time: Option<u64>,
+}
+
+impl ProcessIdentity {
+    /// The identity of the running process `pid`, read now.
+    pub fn of(pid: u32) -> Self {
+        Self {
+            pid,
+            start_time: start_time(pid),
+        }
+    }
+
+    /// Whether this very process still runs (exists, is not a zombie, and started when it
+    /// did).
+    pub fn is_alive(&self) -> bool {
+        let Some(stat) = read_stat(self.pid) else {
+            return false;
+        };
+        let Some((state, started)) = parse_stat(&stat) else {
+            return false;
+        };
+        if state == 'Z' || state == 'X' {
+            return false;
+        }
+        match self.start_time {
+            Some(expected) => started == expected,
+            None => true,
+        }
+    }
+
+    /// Resolves once the process has exited (polls every [`POLL_INTERVAL`]).
+    pub async fn exited(&self) {
+        while self.is_alive() {
+            tokio::time::sleep(POLL_INTERVAL).await;
+        }
+    }
+}
+
+/// The start time of `pid` in clock ticks since boot.
+pub fn start_time(pid: u32) -> Option<u64> {
+    read_stat(pid)
+        .as_deref()
+        .and_then(parse_stat)
+        .map(|(_, t)| t)
+}
+
+fn read_stat(pid: u32) -> Option<String> {
+    if pid == 0 {
+        return None;
+    }
+    std::fs::read_to_string(Path::new("/proc").join(pid.to_string()).join("stat")).ok()
+}
+
+/// `(state, starttime)` from the text of `/proc/<pid>/stat`. The command name (field 2) is in
+/// parentheses and may hold spaces and parentheses itself, so fields are counted from the
+/// last `)`.
+pub fn parse_stat(stat: &str) -> Option<(char, u64)> {
+    let rest = &stat[stat.rfind(')')? + 1..];
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    // After the name: field 3 (state) is fields[0], field 22 (starttime) is fields[19].
+    let state = fields.first()?.chars().next()?;
+    let start = fields.get(19)?.parse().ok()?;
+    Some((state, start))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stat_fields_are_counted_after_the_name() {
+        let stat = "4242 (a (weird) name) S 1 4242 4242 0 -1 4194560 96 0 0 0 0 0 0 0 20 0 1 0 123456 1000 10 18446744073709551615";
+        assert_eq!(parse_stat(stat), Some(('S', 123456)));
+        assert_eq!(parse_stat("garbage"), None);
+    }
+
+    #[test]
+    fn our_own_process_is_alive_and_a_changed_start_time_is_not() {
+        let me = ProcessIdentity::of(std::process::id());
+        assert!(me.start_time.is_some());
+        assert!(me.is_alive());
+        let reused = ProcessIdentity {
+            start_time: me.start_time.map(|t| t + 1),
+            ..me
+        };
+        assert!(!reused.is_alive());
+        assert!(!ProcessIdentity::of(0).is_alive());
+    }
+
+    #[tokio::test]
+    async fn exited_resolves_when_a_process_ends() {
+        let mut child = std::process::Command::new("sleep")
+            .arg("0.2")
+            .spawn()
+            .unwrap();
+        let id = ProcessIdentity::of(child.id());
+        // Reap it from another thread so it does not linger as a zombie.
+        std::thread::spawn(move || child.wait());
+        id.exited().await;
+        assert!(!id.is_alive());
+    }
+}

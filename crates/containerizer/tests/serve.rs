@@ -1,0 +1,769 @@
+//! `mesos-docker-containerizer serve` and its client commands against the real Docker
+//! daemon: launch, wait, kill, destroy, ps, inspect, usage, update, logs; executor death;
+//! `kill -9` of serve with tasks running and a restart (re-adoption, updates delivered
+//! exactly once, real exit codes of tasks that ended meanwhile); orphans.
+//!
+//! Each test runs its own daemon on an ephemeral port with its own work dir. Whatever a test
+//! leaves (executors, containers) is killed and removed when its [`Daemon`] is dropped,
+//! also when the test fails. Waits are bounded (a hung daemon fails the test) but nothing
+//! asserts how fast anything is.
+//!
+//! Needs `mesos-docker-executor` and `mesos-fetcher` next to the containerizer binary
+//! (`cargo build --workspace`; `scripts/test` does it first).
+
+use serde_json::{json, Value};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+const BIN: &str = env!("CARGO_BIN_EXE_mesos-docker-containerizer");
+/// Bound of every wait: generous, only there so that a hang fails instead of blocking.
+const LIMIT: Duration = Duration::from_secs(120);
+
+fn launcher_dir() -> PathBuf {
+    let dir = Path::new(BIN).parent().unwrap().to_path_buf();
+    for bin in ["mesos-docker-executor", "mesos-fetcher"] {
+        assert!(
+            dir.join(bin).exists(),
+            "{bin} is not in {}: run `cargo build --workspace` first (scripts/test does)",
+            dir.display()
+        );
+    }
+    dir
+}
+
+/// Polls `f` until it returns `Some`, failing the test with `what` after [`LIMIT`].
+fn eventually<T>(what: &str, mut f: impl FnMut() -> Option<T>) -> T {
+    let start = Instant::now();
+    loop {
+        if let Some(v) = f() {
+            return v;
+        }
+        assert!(start.elapsed() < LIMIT, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// Waits for `child` (killing it past [`LIMIT`]).
+fn wait_bounded(mut child: Child) -> Output {
+    let start = Instant::now();
+    loop {
+        if child.try_wait().unwrap().is_some() {
+            return child.wait_with_output().unwrap();
+        }
+        if start.elapsed() > LIMIT {
+            let _ = child.kill();
+            let out = child.wait_with_output().unwrap();
+            panic!(
+                "command did not finish; stdout: {}; stderr: {}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+/// A `serve` daemon with its own work dir, restartable on the same port.
+struct Daemon {
+    work: tempfile::TempDir,
+    child: Option<Child>,
+    port: u16,
+    flags: Vec<String>,
+}
+
+impl Daemon {
+    fn start(flags: &[&str]) -> Daemon {
+        test_rig::require_docker();
+        let mut d = Daemon {
+            work: tempfile::tempdir().unwrap(),
+            child: None,
+            port: 0,
+            flags: flags.iter().map(|s| s.to_string()).collect(),
+        };
+        d.spawn();
+        d
+    }
+
+    fn work(&self) -> &Path {
+        self.work.path()
+    }
+
+    fn endpoint(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    /// Starts serve (on the port it had, if any) and waits for its address line.
+    fn spawn(&mut self) {
+        let log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(self.work().join("serve.log"))
+            .unwrap();
+        let mut child = Command::new(BIN)
+            .arg(format!("--work_dir={}", self.work().display()))
+            .arg(format!("--launcher_dir={}", launcher_dir().display()))
+            .args(&self.flags)
+            .args(["serve", "--port", &self.port.to_string()])
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::from(log))
+            .spawn()
+            .unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let mut lines = BufReader::new(stdout).lines();
+            if let Some(Ok(line)) = lines.next() {
+                let _ = tx.send(line);
+            }
+            // Keep draining so the daemon never blocks on a full pipe.
+            for _ in lines {}
+        });
+        let line = rx.recv_timeout(LIMIT).unwrap_or_else(|_| {
+            let _ = child.kill();
+            panic!("serve did not announce its address; log:\n{}", self.log())
+        });
+        let addr = line
+            .strip_prefix("listening on http://")
+            .unwrap_or_else(|| panic!("unexpected first line {line:?}"));
+        self.port = addr.rsplit(':').next().unwrap().parse().unwrap();
+        self.child = Some(child);
+    }
+
+    fn log(&self) -> String {
+        std::fs::read_to_string(self.work().join("serve.log")).unwrap_or_default()
+    }
+
+    /// `kill -9` of the daemon (its executors and containers keep running).
+    fn kill9(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+
+    fn agent_id(&self) -> String {
+        std::fs::read_to_string(self.work().join("meta/agent_id"))
+            .unwrap()
+            .trim()
+            .to_string()
+    }
+
+    /// Runs a client command against this daemon.
+    fn cli(&self, args: &[&str]) -> Output {
+        let child = Command::new(BIN)
+            .args(args)
+            .arg(format!("--endpoint={}", self.endpoint()))
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        wait_bounded(child)
+    }
+
+    /// A client command that must succeed; its stdout.
+    fn ok(&self, args: &[&str]) -> String {
+        let out = self.cli(args);
+        assert!(
+            out.status.success(),
+            "{args:?} failed ({:?}): {}{}",
+            out.status.code(),
+            text(&out.stdout),
+            text(&out.stderr)
+        );
+        text(&out.stdout)
+    }
+
+    /// One operator API call over raw HTTP: (status code, body).
+    fn post(&self, body: &Value) -> (u16, String) {
+        let body = body.to_string();
+        let mut s = TcpStream::connect(("127.0.0.1", self.port)).unwrap();
+        s.set_read_timeout(Some(LIMIT)).unwrap();
+        write!(
+            s,
+            "POST /api/v1 HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        )
+        .unwrap();
+        let mut response = String::new();
+        s.read_to_string(&mut response).unwrap();
+        let status = response[9..12].parse().unwrap();
+        let body = response
+            .split_once("\r\n\r\n")
+            .map(|(_, b)| b.to_string())
+            .unwrap_or_default();
+        (status, body)
+    }
+
+    fn call(&self, body: Value) -> Value {
+        let (status, text) = self.post(&body);
+        assert_eq!(status, 200, "{body}: {text}");
+        serde_json::from_str(&text).unwrap()
+    }
+
+    fn launch_raw(&self, task: Value, container_id: &str) {
+        self.call(json!({"type": "LAUNCH_TASK", "launch_task": {"task": task, "container_id": container_id}}));
+    }
+
+    fn container(&self, cid: &str) -> Value {
+        let v = self.call(json!({"type": "GET_CONTAINERS", "get_containers": {"container_id": cid, "statistics": false}}));
+        v["get_containers"]["containers"][0].clone()
+    }
+
+    fn task_state(&self, cid: &str) -> String {
+        self.container(cid)["task_state"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    }
+
+    fn sandbox(&self, cid: &str) -> PathBuf {
+        self.work().join("sandboxes").join(cid)
+    }
+
+    /// The checkpointed updates of a container.
+    fn updates(&self, cid: &str) -> Vec<Value> {
+        let path = self
+            .work()
+            .join("meta/containers")
+            .join(cid)
+            .join("updates.jsonl");
+        std::fs::read_to_string(path)
+            .unwrap_or_default()
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect()
+    }
+}
+
+impl Drop for Daemon {
+    fn drop(&mut self) {
+        self.kill9();
+        // Executors outlive serve on purpose: stop the ones this test started.
+        if let Ok(entries) = std::fs::read_dir(self.work().join("meta/containers")) {
+            for entry in entries.flatten() {
+                let state = std::fs::read_to_string(entry.path().join("state.json"));
+                let pid = state
+                    .ok()
+                    .and_then(|s| serde_json::from_str::<Value>(&s).ok())
+                    .and_then(|v| v["executor_pid"].as_u64());
+                if let Some(pid) = pid {
+                    let cmdline =
+                        std::fs::read_to_string(format!("/proc/{pid}/cmdline")).unwrap_or_default();
+                    if cmdline.contains("mesos-docker-executor")
+                        && cmdline.contains(&self.work().display().to_string())
+                    {
+                        let _ = nix::sys::signal::kill(
+                            nix::unistd::Pid::from_raw(pid as i32),
+                            nix::sys::signal::Signal::SIGKILL,
+                        );
+                    }
+                }
+            }
+        }
+        if let Ok(agent) = std::fs::read_to_string(self.work().join("meta/agent_id")) {
+            let out = Command::new("docker")
+                .args([
+                    "ps",
+                    "-aq",
+                    "--filter",
+                    &format!("label=mesos.agent_id={}", agent.trim()),
+                ])
+                .output();
+            if let Ok(out) = out {
+                for id in text(&out.stdout).split_whitespace() {
+                    drop(test_rig::ContainerGuard(id.to_string()));
+                }
+            }
+        }
+    }
+}
+
+fn busybox_task(name: &str, command: &str) -> Value {
+    json!({
+        "name": name,
+        "command": {"value": command},
+        "resources": [
+            {"name": "cpus", "type": "SCALAR", "scalar": {"value": 0.1}},
+            {"name": "mem", "type": "SCALAR", "scalar": {"value": 64}}
+        ],
+        "container": {"type": "DOCKER", "docker": {"image": test_rig::BUSYBOX_IMAGE}},
+        "kill_policy": {"grace_period": {"nanoseconds": 5_000_000_000u64}}
+    })
+}
+
+fn task_file(dir: &Path, name: &str, task: &Value) -> PathBuf {
+    let path = dir.join(format!("{name}.json"));
+    std::fs::write(&path, task.to_string()).unwrap();
+    path
+}
+
+/// The command of a task that runs until `<sandbox>/go` appears, then exits with `code`.
+fn until_go(code: i32) -> String {
+    format!("echo started; while [ ! -e /mnt/mesos/sandbox/go ]; do sleep 0.1; done; echo going; exit {code}")
+}
+
+fn states(updates: &[Value]) -> Vec<String> {
+    updates
+        .iter()
+        .map(|u| u["state"].as_str().unwrap().to_string())
+        .collect()
+}
+
+fn assert_exactly_once(cid: &str, updates: &[Value]) {
+    let mut uuids: Vec<&str> = updates.iter().filter_map(|u| u["uuid"].as_str()).collect();
+    let n = uuids.len();
+    uuids.sort();
+    uuids.dedup();
+    assert_eq!(
+        uuids.len(),
+        n,
+        "{cid}: an update was delivered twice: {updates:?}"
+    );
+    let terminal = updates
+        .iter()
+        .filter(|u| {
+            matches!(
+                u["state"].as_str(),
+                Some("TASK_FINISHED" | "TASK_FAILED" | "TASK_KILLED" | "TASK_LOST" | "TASK_ERROR")
+            )
+        })
+        .count();
+    assert!(
+        terminal <= 1,
+        "{cid}: {terminal} terminal updates: {updates:?}"
+    );
+}
+
+#[test]
+fn launch_ps_usage_update_logs_kill_wait_destroy() {
+    let d = Daemon::start(&[]);
+    let dir = tempfile::tempdir().unwrap();
+    let task = task_file(
+        dir.path(),
+        "sleeper",
+        &busybox_task(
+            "sleeper",
+            "trap 'echo got SIGTERM; exit 0' TERM; echo hello from the task; while true; do sleep 1; done",
+        ),
+    );
+    // The stream of every container's updates, opened before the launch.
+    let mut stream = TcpStream::connect(("127.0.0.1", d.port)).unwrap();
+    stream.set_read_timeout(Some(LIMIT)).unwrap();
+    write!(stream, "GET /api/v1/updates HTTP/1.1\r\nHost: test\r\n\r\n").unwrap();
+
+    let cid = test_rig::unique_name("srv-");
+    let out = d.ok(&["launch", task.to_str().unwrap(), "--container_id", &cid]);
+    assert_eq!(out.trim(), cid);
+    assert_eq!(d.task_state(&cid), "TASK_RUNNING");
+
+    let mut seen = String::new();
+    let mut buf = [0u8; 4096];
+    while !seen.contains("TASK_RUNNING") {
+        let n = stream.read(&mut buf).unwrap();
+        assert!(n > 0, "the update stream ended: {seen}");
+        seen.push_str(&String::from_utf8_lossy(&buf[..n]));
+    }
+    assert!(seen.starts_with("HTTP/1.1 200"), "{seen}");
+    assert!(
+        seen.contains(&format!("\"container_id\":\"{cid}\"")),
+        "{seen}"
+    );
+    assert!(seen.contains("TASK_STARTING"), "{seen}");
+    drop(stream);
+
+    let ps = d.ok(&["ps"]);
+    assert!(
+        ps.lines()
+            .any(|l| l.starts_with(&cid) && l.contains("TASK_RUNNING")),
+        "{ps}"
+    );
+    let listed: Value = serde_json::from_str(&d.ok(&["ps", "--json"])).unwrap();
+    assert_eq!(listed[0]["container_id"]["value"], cid.as_str());
+
+    let inspect: Value = serde_json::from_str(&d.ok(&["inspect", &cid])).unwrap();
+    assert_eq!(inspect["docker_name"], format!("mesos-{cid}"));
+    assert_eq!(inspect["sandbox"], d.sandbox(&cid).display().to_string());
+    assert!(inspect["executor_pid"].as_u64().is_some(), "{inspect}");
+    assert_eq!(inspect["statuses"][1]["state"], "TASK_RUNNING");
+
+    // Usage from the cgroups: 64 MB task + 32 MB command executor allowance.
+    let usage: Value = serde_json::from_str(&d.ok(&["usage", &cid])).unwrap();
+    assert_eq!(usage["mem_limit_bytes"], 96u64 << 20, "{usage}");
+    assert!(usage["cpus_user_time_secs"].as_f64().is_some(), "{usage}");
+    assert!(usage["mem_rss_bytes"].as_u64().is_some(), "{usage}");
+
+    // Raised limits show in usage; a lower memory limit is refused with a note.
+    d.ok(&["update", &cid, "--cpus", "0.5", "--mem", "256"]);
+    let usage: Value = serde_json::from_str(&d.ok(&["usage", &cid])).unwrap();
+    assert_eq!(usage["mem_limit_bytes"], 256u64 << 20, "{usage}");
+    assert_eq!(usage["cpus_limit"], 0.5, "{usage}");
+    let out = d.cli(&["update", &cid, "--mem", "128"]);
+    assert!(out.status.success());
+    assert!(
+        text(&out.stderr).contains("never lowered"),
+        "{}",
+        text(&out.stderr)
+    );
+    let usage: Value = serde_json::from_str(&d.ok(&["usage", &cid])).unwrap();
+    assert_eq!(usage["mem_limit_bytes"], 256u64 << 20, "{usage}");
+
+    assert!(d.ok(&["logs", &cid]).contains("hello from the task"));
+
+    // A graceful kill: the task sees SIGTERM and exits 0.
+    let out = d.ok(&["kill", &cid, "--grace_period", "3secs"]);
+    assert!(out.contains("TASK_KILLED"), "{out}");
+    let out = d.cli(&["wait", &cid]);
+    assert_eq!(out.status.code(), Some(0));
+    let t: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(t["state"], "TASK_KILLED");
+    assert_eq!(t["exit_code"], 0);
+    let updates = d.updates(&cid);
+    assert_eq!(
+        states(&updates),
+        [
+            "TASK_STARTING",
+            "TASK_RUNNING",
+            "TASK_KILLING",
+            "TASK_KILLED"
+        ]
+    );
+    assert_exactly_once(&cid, &updates);
+    assert!(d.ok(&["logs", &cid, "--follow"]).contains("got SIGTERM"));
+
+    // Ended containers are only listed with --all.
+    assert!(!d.ok(&["ps"]).contains(&cid));
+    assert!(d.ok(&["ps", "--all"]).contains(&cid));
+
+    // Destroy removes everything and is idempotent.
+    assert!(d.ok(&["destroy", &cid]).contains("destroyed"));
+    assert!(d.ok(&["destroy", &cid]).contains("not known"));
+    assert!(!d.sandbox(&cid).exists());
+    assert!(!d.work().join("meta/containers").join(&cid).exists());
+    assert!(!test_rig::container_exists(&format!("mesos-{cid}")));
+    assert_eq!(d.cli(&["wait", &cid]).status.code(), Some(125));
+}
+
+#[test]
+fn exit_codes_launch_failures_and_bad_calls() {
+    let d = Daemon::start(&[]);
+    let dir = tempfile::tempdir().unwrap();
+
+    // The container's exit code is `wait`'s.
+    let failing = task_file(dir.path(), "failing", &busybox_task("failing", "exit 3"));
+    let cid = test_rig::unique_name("srv-");
+    let out = d.cli(&["launch", failing.to_str().unwrap(), "--container_id", &cid]);
+    // It may be seen running first, or end before: both are fine for launch.
+    assert!(matches!(out.status.code(), Some(0) | Some(125)), "{out:?}");
+    let out = d.cli(&["wait", &cid]);
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out.stdout));
+    let t: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(t["state"], "TASK_FAILED");
+
+    // A pull failure: launch fails with 125 and the reason; nothing left running.
+    let missing = task_file(
+        dir.path(),
+        "missing",
+        &json!({
+            "command": {"value": "true"},
+            "container": {"type": "DOCKER", "docker": {"image": format!("{}/mesos-test/does-not-exist:latest", test_rig::OPEN_REGISTRY)}}
+        }),
+    );
+    let cid = test_rig::unique_name("srv-");
+    let out = d.cli(&["launch", missing.to_str().unwrap(), "--container_id", &cid]);
+    assert_eq!(out.status.code(), Some(125));
+    assert!(
+        text(&out.stderr).contains("Failed to pull image"),
+        "{}",
+        text(&out.stderr)
+    );
+    let out = d.cli(&["wait", &cid]);
+    assert_eq!(out.status.code(), Some(125));
+    assert!(text(&out.stdout).contains("REASON_CONTAINER_LAUNCH_FAILED"));
+    assert!(!test_rig::container_exists(&format!("mesos-{cid}")));
+
+    // Bad calls: 400 naming the field, and nothing created.
+    let (status, body) = d.post(&json!({"type": "LAUNCH_TASK", "launch_task": {"task":
+        {"command": {"value": "true"}, "container": {"type": "DOCKER", "docker": {"image": "x", "network": "WORMHOLE"}}}}}));
+    assert_eq!(status, 400);
+    assert!(
+        body.contains("launch_task.task.container.docker.network"),
+        "{body}"
+    );
+    let (status, body) = d.post(
+        &json!({"type": "LAUNCH_TASK", "launch_task": {"container_id": "a.b",
+        "task": busybox_task("t", "true")}}),
+    );
+    assert_eq!(status, 400);
+    assert!(body.contains("launch_task.container_id"), "{body}");
+    let (status, body) = d.post(&json!({"type": "LAUNCH_TASK", "launch_task": {}}));
+    assert_eq!(status, 400);
+    assert!(body.contains("launch_task.task: missing"), "{body}");
+    let (status, body) = d.post(
+        &json!({"type": "UPDATE_CONTAINER", "update_container": {"container_id": "x", "cpus": -1}}),
+    );
+    assert_eq!(status, 400);
+    assert!(body.contains("update_container.cpus"), "{body}");
+    let (status, body) = d.post(&json!({"type": "NO_SUCH_CALL"}));
+    assert_eq!(status, 400);
+    assert!(body.contains("GET_CONTAINERS"), "{body}");
+    let (status, _) =
+        d.post(&json!({"type": "KILL_CONTAINER", "kill_container": {"container_id": "unknown"}}));
+    assert_eq!(status, 404);
+    let sandboxes: Vec<_> = std::fs::read_dir(d.work().join("sandboxes"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    assert_eq!(sandboxes.len(), 2, "{sandboxes:?}");
+
+    // A container id in use is a conflict.
+    let (status, body) = d.post(
+        &json!({"type": "LAUNCH_TASK", "launch_task": {"container_id": cid,
+        "task": busybox_task("t", "true")}}),
+    );
+    assert_eq!(status, 409, "{body}");
+
+    let v = d.call(json!({"type": "GET_HEALTH"}));
+    assert_eq!(v["get_health"]["healthy"], true);
+    let v = d.call(json!({"type": "GET_VERSION"}));
+    assert!(v["get_version"]["version_info"]["version"].is_string());
+    let v = d.call(json!({"type": "GET_FLAGS"}));
+    let flags = v["get_flags"]["flags"].as_array().unwrap();
+    assert!(flags
+        .iter()
+        .any(|f| f["name"] == "work_dir" && f["value"] == d.work().display().to_string()));
+    let v = d.call(json!({"type": "GET_TASKS"}));
+    assert_eq!(
+        v["get_tasks"]["terminated_tasks"].as_array().unwrap().len(),
+        2
+    );
+}
+
+#[test]
+fn executor_death_fails_the_task_and_removes_its_container() {
+    let d = Daemon::start(&[]);
+    let cid = test_rig::unique_name("srv-");
+    d.launch_raw(busybox_task("victim", "sleep 3600"), &cid);
+    eventually("TASK_RUNNING", || {
+        (d.task_state(&cid) == "TASK_RUNNING").then_some(())
+    });
+    let pid = d.container(&cid)["executor_pid"].as_u64().unwrap();
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(pid as i32),
+        nix::sys::signal::Signal::SIGKILL,
+    )
+    .unwrap();
+    let out = d.cli(&["wait", &cid]);
+    let t: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(t["state"], "TASK_FAILED", "{t}");
+    assert_eq!(t["reason"], "REASON_EXECUTOR_TERMINATED", "{t}");
+    assert!(
+        t["message"]
+            .as_str()
+            .unwrap()
+            .contains("Executor terminated"),
+        "{t}"
+    );
+    assert!(!test_rig::container_exists(&format!("mesos-{cid}")));
+    assert_exactly_once(&cid, &d.updates(&cid));
+}
+
+#[test]
+fn kill_9_of_serve_with_20_tasks_then_restart_keeps_them_managed_and_delivers_every_update_once() {
+    let mut d = Daemon::start(&[]);
+    // Even ones run until killed; odd ones exit 3 once told to, while serve is down.
+    let ids: Vec<String> = (0..20)
+        .map(|i| test_rig::unique_name(&format!("r{i}-")))
+        .collect();
+    for (i, cid) in ids.iter().enumerate() {
+        let command = if i % 2 == 0 {
+            "trap 'exit 0' TERM; echo started; while true; do sleep 1; done".to_string()
+        } else {
+            until_go(3)
+        };
+        d.launch_raw(busybox_task(&format!("task-{i}"), &command), cid);
+    }
+    for cid in &ids {
+        eventually("every task RUNNING", || {
+            (d.task_state(cid) == "TASK_RUNNING").then_some(())
+        });
+    }
+
+    d.kill9();
+    for cid in ids.iter().skip(1).step_by(2) {
+        std::fs::write(d.sandbox(cid).join("go"), "").unwrap();
+    }
+    // The told ones end while serve is down (their executors remove the containers).
+    for cid in ids.iter().skip(1).step_by(2) {
+        let name = format!("mesos-{cid}");
+        eventually("the told tasks to end", || {
+            let out = Command::new("docker")
+                .args(["inspect", "-f", "{{.State.Running}}", &name])
+                .output()
+                .unwrap();
+            (!out.status.success() || text(&out.stdout).trim() == "false").then_some(())
+        });
+    }
+
+    d.spawn();
+    let listed: Value = serde_json::from_str(&d.ok(&["ps", "--all", "--json"])).unwrap();
+    assert_eq!(listed.as_array().unwrap().len(), 20, "{listed}");
+    for (i, cid) in ids.iter().enumerate() {
+        if i % 2 == 1 {
+            // Their real exit code, from the update the executor kept for us.
+            let out = d.cli(&["wait", cid]);
+            assert_eq!(out.status.code(), Some(3), "{cid}: {}", text(&out.stdout));
+            assert_eq!(
+                states(&d.updates(cid)),
+                ["TASK_STARTING", "TASK_RUNNING", "TASK_FAILED"],
+                "{cid}"
+            );
+        } else {
+            let c = d.container(cid);
+            assert_eq!(c["task_state"], "TASK_RUNNING", "{c}");
+            assert_eq!(c["recovered"], true, "{c}");
+        }
+    }
+    // Still managed: the running ones are killed through the restarted daemon.
+    for cid in ids.iter().step_by(2) {
+        d.call(json!({"type": "KILL_CONTAINER", "kill_container": {"container_id": cid}}));
+    }
+    for cid in ids.iter().step_by(2) {
+        let out = d.cli(&["wait", cid]);
+        assert_eq!(out.status.code(), Some(0), "{cid}: {}", text(&out.stdout));
+        assert_eq!(
+            states(&d.updates(cid)),
+            [
+                "TASK_STARTING",
+                "TASK_RUNNING",
+                "TASK_KILLING",
+                "TASK_KILLED"
+            ],
+            "{cid}"
+        );
+    }
+    for cid in &ids {
+        assert_exactly_once(cid, &d.updates(cid));
+        assert!(!test_rig::container_exists(&format!("mesos-{cid}")));
+    }
+}
+
+#[test]
+fn a_task_that_ended_while_serve_and_its_executor_were_gone_reports_its_real_exit_code() {
+    let mut d = Daemon::start(&[]);
+    let cid = test_rig::unique_name("srv-");
+    d.launch_raw(busybox_task("ender", &until_go(7)), &cid);
+    eventually("TASK_RUNNING", || {
+        (d.task_state(&cid) == "TASK_RUNNING").then_some(())
+    });
+    let pid = d.container(&cid)["executor_pid"].as_u64().unwrap();
+    d.kill9();
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(pid as i32),
+        nix::sys::signal::Signal::SIGKILL,
+    )
+    .unwrap();
+    // With its executor gone, nobody removes the container once it exits.
+    std::fs::write(d.sandbox(&cid).join("go"), "").unwrap();
+    let name = format!("mesos-{cid}");
+    eventually("the container to exit", || {
+        let out = test_rig::docker(&["inspect", "-f", "{{.State.Running}}", &name]);
+        (out.trim() == "false").then_some(())
+    });
+
+    d.spawn();
+    let out = d.cli(&["wait", &cid]);
+    assert_eq!(out.status.code(), Some(7), "{}", text(&out.stdout));
+    let t: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(t["state"], "TASK_FAILED");
+    assert!(
+        t["message"]
+            .as_str()
+            .unwrap()
+            .contains("exited with status 7"),
+        "{t}"
+    );
+    assert_exactly_once(&cid, &d.updates(&cid));
+}
+
+#[test]
+fn orphans_of_this_agent_are_removed_and_other_agents_containers_are_left_alone() {
+    let mut d = Daemon::start(&[]);
+    let agent = d.agent_id();
+    d.kill9();
+    let run = |name: &str, agent: &str| {
+        test_rig::docker(&[
+            "run",
+            "-d",
+            "--name",
+            name,
+            "--label",
+            &format!("mesos.agent_id={agent}"),
+            test_rig::BUSYBOX_IMAGE,
+            "sleep",
+            "3600",
+        ]);
+        test_rig::ContainerGuard(name.to_string())
+    };
+    let ours = test_rig::unique_name("mesos-orphan-");
+    let theirs = test_rig::unique_name("mesos-other-");
+    let _ours_guard = run(&ours, &agent);
+    let _theirs_guard = run(&theirs, "some-other-agent-S0");
+
+    // `recover` with --docker_kill_orphans=false only lists ours.
+    let out = Command::new(BIN)
+        .arg(format!("--work_dir={}", d.work().display()))
+        .args(["--docker_kill_orphans=false", "recover", "--json"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let orphans = report["orphans"].as_array().unwrap();
+    assert_eq!(orphans.len(), 1, "{report}");
+    assert_eq!(orphans[0]["name"], ours.as_str());
+    assert_eq!(orphans[0]["removed"], false);
+    assert!(test_rig::container_exists(&ours));
+
+    // serve removes it on start; the other agent's container is never touched.
+    d.spawn();
+    assert!(!test_rig::container_exists(&ours), "log:\n{}", d.log());
+    assert!(test_rig::container_exists(&theirs));
+    assert!(d.log().contains("orphan"), "{}", d.log());
+}
+
+#[test]
+fn a_custom_executor_image_runs_its_task_under_serve() {
+    let d = Daemon::start(&["--docker_remove_delay=0ns"]);
+    let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples");
+    let cid = test_rig::unique_name("srv-");
+    let task = examples.join("executor-image.json");
+    let executor = examples.join("executor-image.executor.json");
+    let out = d.cli(&[
+        "launch",
+        task.to_str().unwrap(),
+        "--executor",
+        executor.to_str().unwrap(),
+        "--container_id",
+        &cid,
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let out = d.cli(&["wait", &cid]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stdout));
+    let t: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(t["state"], "TASK_FINISHED");
+    assert!(d.sandbox(&cid).join("executor-ran.txt").exists());
+    assert_eq!(
+        states(&d.updates(&cid)),
+        ["TASK_STARTING", "TASK_RUNNING", "TASK_FINISHED"]
+    );
+    // --docker_remove_delay=0ns: the executor's container is gone once the end is known.
+    assert!(!test_rig::container_exists(&format!("mesos-{cid}")));
+}
