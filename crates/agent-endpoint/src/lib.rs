@@ -428,15 +428,36 @@ async fn accept_loop(
     listener: TcpListener,
     registry: Arc<Mutex<Registry>>,
     max_body: usize,
-    mut shutdown: watch::Receiver<bool>,
+    shutdown: watch::Receiver<bool>,
 ) {
+    serve_http1(listener, shutdown, move |req| {
+        let registry = registry.clone();
+        async move { http::handle(registry, max_body, req).await }
+    })
+    .await
+}
+
+/// Serves HTTP/1.1 (keep-alive) on `listener` with `handler` until `shutdown` changes; then
+/// open connections are dropped too. Accept errors (EMFILE and friends) back off briefly
+/// instead of spinning. The owner of a server that hosts the executor API next to its own
+/// routes uses this with [`AgentEndpoint::handle`].
+pub async fn serve_http1<H, F, B>(
+    listener: TcpListener,
+    mut shutdown: watch::Receiver<bool>,
+    handler: H,
+) where
+    H: Fn(hyper::Request<hyper::body::Incoming>) -> F + Clone + Send + Sync + 'static,
+    F: std::future::Future<Output = hyper::Response<B>> + Send + 'static,
+    B: hyper::body::Body + Send + 'static,
+    B::Data: Send,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
     loop {
         let (stream, peer) = tokio::select! {
             _ = shutdown.changed() => return,
             accepted = listener.accept() => match accepted {
                 Ok(pair) => pair,
                 Err(e) => {
-                    // EMFILE and friends: back off a little instead of spinning.
                     tracing::warn!(error = %e, "accepting a connection failed");
                     tokio::time::sleep(Duration::from_millis(100)).await;
                     continue;
@@ -444,14 +465,12 @@ async fn accept_loop(
             },
         };
         let _ = stream.set_nodelay(true);
-        let registry = registry.clone();
+        let handler = handler.clone();
         let mut shutdown = shutdown.clone();
         tokio::spawn(async move {
             let service = service_fn(move |req| {
-                let registry = registry.clone();
-                async move {
-                    Ok::<_, std::convert::Infallible>(http::handle(registry, max_body, req).await)
-                }
+                let response = handler(req);
+                async move { Ok::<_, std::convert::Infallible>(response.await) }
             });
             let conn = http1::Builder::new()
                 .keep_alive(true)
@@ -459,7 +478,7 @@ async fn accept_loop(
             tokio::select! {
                 result = conn => {
                     if let Err(e) = result {
-                        tracing::debug!(%peer, error = %e, "executor connection ended");
+                        tracing::debug!(%peer, error = %e, "connection ended");
                     }
                 }
                 _ = shutdown.changed() => {}

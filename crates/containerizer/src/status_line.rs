@@ -90,14 +90,17 @@ pub fn exit_code(status: &TaskStatus) -> i32 {
 }
 
 fn exited_with(message: &str) -> Option<i32> {
-    let rest = &message[message.find("exited with status ")? + "exited with status ".len()..];
+    // Only the container's own end counts: "Executor terminated (exited with status 1)"
+    // says nothing about the task's exit code.
+    const MARK: &str = "Container exited with status ";
+    let rest = &message[message.find(MARK)? + MARK.len()..];
     let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
     digits.parse().ok()
 }
 
 fn terminated_by(message: &str) -> Option<i32> {
-    let rest =
-        &message[message.find("terminated with signal ")? + "terminated with signal ".len()..];
+    const MARK: &str = "Container terminated with signal ";
+    let rest = &message[message.find(MARK)? + MARK.len()..];
     let word: String = rest
         .chars()
         .take_while(|c| c.is_ascii_alphanumeric() || *c == ' ')
@@ -160,8 +163,19 @@ mod tests {
             137
         );
         assert_eq!(
-            exit_code(&status(TaskState::Failed, Some("terminated with signal 6"))),
+            exit_code(&status(
+                TaskState::Failed,
+                Some("Container terminated with signal 6")
+            )),
             134
+        );
+        // The executor's end is not the container's.
+        assert_eq!(
+            exit_code(&status(
+                TaskState::Failed,
+                Some("Executor terminated (terminated with signal 9) before the task ended")
+            )),
+            1
         );
         assert_eq!(exit_code(&status(TaskState::Error, Some("bad"))), 125);
         assert_eq!(exit_code(&status(TaskState::Killed, None)), 143);

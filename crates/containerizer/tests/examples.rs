@@ -7,7 +7,7 @@
 
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 const BIN: &str = env!("CARGO_BIN_EXE_mesos-docker-containerizer");
@@ -73,7 +73,7 @@ impl Run {
 
     fn run(&self, task: &Path, flags: &[String]) -> Output {
         let child = self.command(task, flags).spawn().unwrap();
-        wait_bounded(child, Duration::from_secs(180))
+        test_rig::wait_bounded(child, Duration::from_secs(180))
     }
 
     fn assert_no_container(&self) {
@@ -89,27 +89,6 @@ impl Drop for Run {
             "mesos-{}",
             self.container_id
         )));
-    }
-}
-
-/// Waits for `child`, killing it if it outlives `limit` (a hung run fails the test instead
-/// of hanging the suite).
-fn wait_bounded(mut child: Child, limit: Duration) -> Output {
-    let start = Instant::now();
-    loop {
-        if child.try_wait().unwrap().is_some() {
-            return child.wait_with_output().unwrap();
-        }
-        if start.elapsed() > limit {
-            let _ = child.kill();
-            let out = child.wait_with_output().unwrap();
-            panic!(
-                "run did not finish within {limit:?}; stdout: {}; stderr: {}",
-                String::from_utf8_lossy(&out.stdout),
-                String::from_utf8_lossy(&out.stderr)
-            );
-        }
-        std::thread::sleep(Duration::from_millis(50));
     }
 }
 
@@ -161,7 +140,7 @@ fn failing_exits_with_the_container_exit_code() {
         .command_with(&examples_dir().join("failing.json"), &[], &["--json"])
         .spawn()
         .unwrap();
-    let out = wait_bounded(child, Duration::from_secs(180));
+    let out = test_rig::wait_bounded(child, Duration::from_secs(180));
     assert_eq!(out.status.code(), Some(3), "stderr: {}", text(&out.stderr));
     let last: serde_json::Value =
         serde_json::from_str(text(&out.stdout).lines().last().expect("a status line")).unwrap();
@@ -459,7 +438,7 @@ fn sleep_is_killed_gracefully_on_ctrl_c_and_env_values_stay_off_argv() {
         nix::sys::signal::Signal::SIGINT,
     )
     .unwrap();
-    let out = wait_bounded(child, Duration::from_secs(120));
+    let out = test_rig::wait_bounded(child, Duration::from_secs(120));
     let got = states(&out);
     assert!(
         got.ends_with(&["TASK_KILLING".to_string(), "TASK_KILLED".to_string()]),

@@ -7,8 +7,8 @@
 //! `mesos-fetcher` next to the containerizer binary (`cargo build --workspace`).
 
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
-use std::time::{Duration, Instant};
+use std::process::{Command, Output, Stdio};
+use std::time::Duration;
 
 const BIN: &str = env!("CARGO_BIN_EXE_mesos-docker-containerizer");
 
@@ -90,7 +90,7 @@ impl Run {
             .stderr(Stdio::piped())
             .spawn()
             .unwrap();
-        wait_bounded(child, HANG_GUARD)
+        test_rig::wait_bounded(child, HANG_GUARD)
     }
 
     fn assert_no_container(&self) {
@@ -103,26 +103,6 @@ impl Drop for Run {
     fn drop(&mut self) {
         // A failing test must not leak its container.
         drop(test_rig::ContainerGuard(self.container_name()));
-    }
-}
-
-/// Waits for `child`, killing it if it outlives `limit`.
-fn wait_bounded(mut child: Child, limit: Duration) -> Output {
-    let start = Instant::now();
-    loop {
-        if child.try_wait().unwrap().is_some() {
-            return child.wait_with_output().unwrap();
-        }
-        if start.elapsed() > limit {
-            let _ = child.kill();
-            let out = child.wait_with_output().unwrap();
-            panic!(
-                "run did not finish within {limit:?}; stdout: {}; stderr: {}",
-                text(&out.stdout),
-                text(&out.stderr)
-            );
-        }
-        std::thread::sleep(Duration::from_millis(50));
     }
 }
 

@@ -3,7 +3,9 @@
 //! message (never skips it) when the daemon does not answer, because `scripts/test` always
 //! starts one.
 
-use std::process::{Command, Stdio};
+use std::io::Read;
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
 
 /// Plain busybox image (from Debian's busybox-static): no ENTRYPOINT, `CMD ["/bin/sh"]`.
 pub const BUSYBOX_IMAGE: &str = "mesos-test/busybox:latest";
@@ -93,6 +95,44 @@ impl Drop for ContainerGuard {
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .status();
+    }
+}
+
+/// Waits for `child` and collects its output, killing it if it outlives `limit`: a hung
+/// command fails its test with what it printed instead of hanging the suite. Its pipes are
+/// drained while it runs, so a chatty child never blocks on a full pipe.
+pub fn wait_bounded(mut child: Child, limit: Duration) -> Output {
+    fn drain(pipe: Option<impl Read + Send + 'static>) -> std::thread::JoinHandle<Vec<u8>> {
+        std::thread::spawn(move || {
+            let mut buf = Vec::new();
+            if let Some(mut pipe) = pipe {
+                let _ = pipe.read_to_end(&mut buf);
+            }
+            buf
+        })
+    }
+    let stdout = drain(child.stdout.take());
+    let stderr = drain(child.stderr.take());
+    let start = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("waiting for a child") {
+            break status;
+        }
+        if start.elapsed() > limit {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!(
+                "the command did not finish within {limit:?}; stdout: {}; stderr: {}",
+                String::from_utf8_lossy(&stdout.join().unwrap_or_default()),
+                String::from_utf8_lossy(&stderr.join().unwrap_or_default())
+            );
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    Output {
+        status,
+        stdout: stdout.join().unwrap_or_default(),
+        stderr: stderr.join().unwrap_or_default(),
     }
 }
 

@@ -17,9 +17,6 @@ use crate::docker_containerizer::{
 use crate::flags::ContainerizerFlags;
 use crate::run::{RunContext, RunError};
 use agent_endpoint::{AgentEndpoint, EndpointConfig};
-use hyper::server::conn::http1;
-use hyper::service::service_fn;
-use hyper_util::rt::TokioIo;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::{Arc, Mutex};
 use tokio::net::TcpListener;
@@ -155,47 +152,20 @@ impl Server {
         let mut sigint = signal(SignalKind::interrupt()).map_err(ServeError::Signals)?;
         let (stop_tx, stop_rx) = watch::channel(false);
         tracing::info!(addr = %self.daemon.local_addr, "serving the executor and operator APIs");
-        loop {
-            let (stream, peer) = tokio::select! {
-                _ = sigterm.recv() => break,
-                _ = sigint.recv() => break,
-                accepted = self.listener.accept() => match accepted {
-                    Ok(pair) => pair,
-                    Err(e) => {
-                        // EMFILE and friends: back off a little instead of spinning.
-                        tracing::warn!(error = %e, "accepting a connection failed");
-                        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-                        continue;
-                    }
-                },
-            };
-            let _ = stream.set_nodelay(true);
-            let daemon = self.daemon.clone();
-            let endpoint = self.endpoint.clone();
-            let mut stop = stop_rx.clone();
-            tokio::spawn(async move {
-                let service = service_fn(move |req| {
-                    let daemon = daemon.clone();
-                    let endpoint = endpoint.clone();
-                    async move {
-                        Ok::<_, std::convert::Infallible>(api::route(daemon, endpoint, req).await)
-                    }
-                });
-                let conn = http1::Builder::new()
-                    .keep_alive(true)
-                    .serve_connection(TokioIo::new(stream), service);
-                tokio::select! {
-                    result = conn => {
-                        if let Err(e) = result {
-                            tracing::debug!(%peer, error = %e, "connection ended");
-                        }
-                    }
-                    _ = stop.changed() => {}
-                }
-            });
+        let daemon = self.daemon.clone();
+        let endpoint = self.endpoint.clone();
+        let server = tokio::spawn(agent_endpoint::serve_http1(
+            self.listener,
+            stop_rx,
+            move |req| api::route(daemon.clone(), endpoint.clone(), req),
+        ));
+        tokio::select! {
+            _ = sigterm.recv() => {}
+            _ = sigint.recv() => {}
         }
         tracing::info!("stopping: containers keep running and are recovered by the next serve");
         let _ = stop_tx.send(true);
+        let _ = server.await;
         self.endpoint.shutdown().await;
         Ok(())
     }
