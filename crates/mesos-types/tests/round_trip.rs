@@ -187,8 +187,8 @@ fn repository_examples_decode() {
     paths.sort();
     for path in paths {
         let text = std::fs::read_to_string(&path).unwrap();
-        // Only task files: executor files are named as such.
-        if path.to_string_lossy().contains("executor") {
+        // Executor files are named `<example>.executor.json`; the rest are tasks.
+        if path.to_string_lossy().ends_with(".executor.json") {
             from_json_str::<ExecutorInfo>(&text)
                 .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
             continue;
