@@ -76,6 +76,10 @@ pub struct Explanation {
     pub environment: Vec<String>,
     pub mounts: Vec<Mount>,
     pub executor: Vec<String>,
+    /// With `--docker_mesos_image`: the `docker run -d` of the executor's own container
+    /// (`mesos-<ContainerID>.executor`), which runs [`Explanation::executor`].
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub executor_container: Option<Vec<String>>,
 }
 
 /// Reads `-v` specs off the argv.
@@ -140,6 +144,42 @@ pub async fn explain(
         .display()
         .to_string()];
     executor.extend(executor_args);
+    let executor_container = match &flags.docker_mesos_image {
+        Some(image) if spec.executor.is_none() => {
+            // The agent's executor environment, for its names: `run`'s endpoint port is
+            // only known once it listens, and values are never shown anyway.
+            let framework_id = spec.framework_id();
+            let env = crate::executor_container::container_environment(
+                &crate::executor_launch::ExecutorEnvironment {
+                    framework_id: &framework_id.value,
+                    executor_id: &spec.executor_id.value,
+                    agent_id: &spec.task.agent_id.value,
+                    directory: sandbox,
+                    agent_endpoint: "127.0.0.1:0",
+                    checkpoint: spec.framework.checkpoint(),
+                    shutdown_grace_period: flags.executor_shutdown_grace_period,
+                    recovery_timeout: "15mins".parse().expect("a valid duration"),
+                    subscription_backoff_max: "2secs".parse().expect("a valid duration"),
+                    command_environment: &[],
+                },
+            );
+            let run = crate::mesos_image::run_command(
+                spec,
+                flags,
+                image,
+                sandbox,
+                &spec.task.agent_id.value,
+                &env,
+            )
+            .map_err(|e| BadInput(e.to_string()))?;
+            let mut argv = run.redacted(docker);
+            if let Some(i) = argv.iter().position(|a| a == "run") {
+                argv.insert(i + 1, "-d".into());
+            }
+            Some(argv)
+        }
+        _ => None,
+    };
     Ok(Explanation {
         container_id: spec.container_id.clone(),
         container_name: spec.container_name(),
@@ -157,6 +197,7 @@ pub async fn explain(
             .collect(),
         mounts: mounts(&command.args),
         executor,
+        executor_container,
     })
 }
 
@@ -191,6 +232,9 @@ pub fn render(e: &Explanation) -> String {
         );
     }
     line("executor", &shell_words(&e.executor));
+    if let Some(argv) = &e.executor_container {
+        line("executor in", &shell_words(argv));
+    }
     line("docker run", &shell_words(&e.docker_run));
     out
 }

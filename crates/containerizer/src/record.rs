@@ -43,6 +43,12 @@ pub struct ContainerRecord {
     /// it tells the executor from a process that later got the same pid.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub executor_start_time: Option<u64>,
+    /// The docker container the executor runs in, when it runs in one: a custom executor's
+    /// `mesos-<ContainerID>`, or `mesos-<ContainerID>.executor` with `--docker_mesos_image`.
+    /// Its liveness is then asked of docker, not of `/proc` (the containerizer may run in
+    /// another pid namespace).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub executor_container: Option<String>,
     /// Seconds since the epoch.
     pub launched_at: f64,
     /// The process that launched the container (`run` or `serve`) and its start time: a
@@ -82,6 +88,7 @@ mod tests {
             state: ContainerState::Running,
             executor_pid: Some(42),
             executor_start_time: Some(7),
+            executor_container: Some("mesos-c.executor".into()),
             launched_at: 1.5,
             owner_pid: None,
             owner_start_time: None,

@@ -5,7 +5,7 @@
 //! - [`Docker`]: the CLI handle (program, `-H unix://<socket>`, time limits). Every call is
 //!   bounded in time and kills the CLI on timeout or when its future is dropped. One verb
 //!   per module: [`version`], [`pull`], [`inspect`], [`ps`], [`stop`], [`kill`], [`rm`],
-//!   [`update`], [`exec`], [`run`].
+//!   [`update`], [`exec`], [`run`], [`wait`].
 //! - [`build_run_command`]: `RunOptions` → `docker run` args and environment, rule by rule.
 //! - [`naming`]: `mesos-<cid>` names and their parsing; [`labels`]: the labels we put on
 //!   every container.
@@ -33,6 +33,7 @@ pub mod run_options;
 pub mod stop;
 pub mod update;
 pub mod version;
+pub mod wait;
 
 pub use config::{has_docker_config, pull_home, DockerConfig, DockerConfigHome};
 pub use dns::{ContainerDnsInfo, Dns, DnsNetworkMode, DockerDnsInfo};

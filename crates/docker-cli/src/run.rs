@@ -3,12 +3,13 @@
 //! environment values through the CLI's own environment.
 
 use std::process::Stdio;
+use std::time::Duration;
 
 use tokio::process::Child;
 use tracing::info;
 
 use crate::error::{DockerError, Result};
-use crate::process::Docker;
+use crate::process::{CliCall, Docker};
 use crate::redact::display_argv;
 use crate::run_options::RunCommand;
 
@@ -90,5 +91,60 @@ impl Docker {
             child,
             display: shown,
         })
+    }
+
+    /// `docker run -d` for `command`: creates and starts the container in the background
+    /// and returns its id once docker has started it (the container's output goes to
+    /// docker's log driver, not to us). Bounded by `timeout`; the CLI is killed after it
+    /// (the container may then exist: remove it by name). A failure to start (no such
+    /// image, a bad entrypoint) is [`DockerError::Failed`] with docker's stderr
+    /// (exit code 125, 126 or 127).
+    pub async fn run_detached(&self, command: &RunCommand, timeout: Duration) -> Result<String> {
+        let args = detached_args(&command.args);
+        info!(argv = %display_argv(&self.argv(&args)), env = ?command.env_names(), "starting docker run -d");
+        let call = CliCall::new("run", args, timeout).env(command.env.clone());
+        let output = self.checked(call).await?;
+        let id = String::from_utf8_lossy(&output.stdout)
+            .lines()
+            .map(str::trim)
+            .rfind(|l| !l.is_empty())
+            .unwrap_or_default()
+            .to_string();
+        if id.is_empty() {
+            return Err(DockerError::parse(
+                "run",
+                "docker run -d printed no container id",
+            ));
+        }
+        Ok(id)
+    }
+}
+
+/// `args` (`run ...`) with `-d` right after `run`.
+fn detached_args(args: &[String]) -> Vec<String> {
+    let mut out = Vec::with_capacity(args.len() + 1);
+    match args.split_first() {
+        Some((run, rest)) if run == "run" => {
+            out.push(run.clone());
+            out.push("-d".to_string());
+            out.extend(rest.iter().cloned());
+        }
+        _ => {
+            out.push("run".to_string());
+            out.push("-d".to_string());
+            out.extend(args.iter().cloned());
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn detach_goes_right_after_run() {
+        let args: Vec<String> = ["run", "--name", "x", "img"].map(String::from).to_vec();
+        assert_eq!(detached_args(&args), ["run", "-d", "--name", "x", "img"]);
     }
 }

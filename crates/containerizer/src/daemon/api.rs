@@ -392,6 +392,9 @@ fn container_json(
     if let Some(pid) = r.executor_pid {
         o.insert("executor_pid".into(), json!(pid));
     }
+    if let Some(name) = &r.executor_container {
+        o.insert("executor_container".into(), json!(name));
+    }
     if let Some(ended) = r.ended_at {
         o.insert("ended_at".into(), json!(ended));
     }

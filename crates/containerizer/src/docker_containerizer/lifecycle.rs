@@ -5,6 +5,7 @@
 
 use super::container::Command;
 use super::{Container, DockerContainerizer};
+use crate::container_watch::ContainerWatch;
 use crate::executor_container::{self, ExecutorHandle};
 use crate::executor_launch::{
     command_executor_info, executor_args, executor_environment, task_environment,
@@ -34,14 +35,29 @@ const EXECUTOR_EXIT_GRACE: std::time::Duration = std::time::Duration::from_secs(
 const KILL_SLACK: std::time::Duration = std::time::Duration::from_secs(10);
 /// How long to wait for a killed executor to be gone.
 const KILLED_EXIT_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
+/// How long after a container's end [`ensure_task_container_stopped`] keeps asking a docker
+/// daemon that does not answer.
+const ENSURE_STOPPED_FOR: std::time::Duration = std::time::Duration::from_secs(600);
+/// Longest pause between two of its attempts.
+const ENSURE_STOPPED_MAX_PAUSE: std::time::Duration = std::time::Duration::from_secs(30);
 
 /// How the lifecycle task begins.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub(crate) enum Start {
     /// A new launch: fetch, pull, start the executor.
     Launch,
     /// An executor that survived a restart of the containerizer: watch it.
-    Recover { executor: ProcessIdentity },
+    Recover { executor: RecoveredExecutor },
+}
+
+/// A live executor found by recovery.
+#[derive(Debug, Clone)]
+pub(crate) enum RecoveredExecutor {
+    /// A process (`mesos-docker-executor` started by a previous incarnation).
+    Process(ProcessIdentity),
+    /// A docker container (its id or name): an executor container of
+    /// `--docker_mesos_image`, or a custom executor's container.
+    Container(String),
 }
 
 /// The executor of a container, whichever way we know it.
@@ -51,6 +67,9 @@ enum Executor {
     Started(ExecutorHandle),
     /// Re-adopted after a restart: not our child, watched through `/proc`.
     Adopted(ProcessIdentity),
+    /// In a docker container that is not attached to us (`--docker_mesos_image`, or
+    /// re-adopted): watched through docker.
+    Container(ContainerWatch),
 }
 
 impl Executor {
@@ -65,6 +84,7 @@ impl Executor {
                 identity.exited().await;
                 "exited".into()
             }
+            Executor::Container(watch) => watch.exited().await.to_string(),
         }
     }
 
@@ -82,6 +102,7 @@ impl Executor {
                     );
                 }
             }
+            Executor::Container(watch) => watch.start_kill(),
         }
     }
 }
@@ -120,6 +141,19 @@ pub(crate) async fn remove_docker_containers(docker: &Docker, container_id: &str
     }
 }
 
+/// `docker rm -f -v` of the `.executor` container of `container_id` (`--docker_mesos_image`)
+/// once its executor has ended: it holds nothing worth keeping, its output is in the sandbox.
+pub(crate) async fn remove_executor_container(docker: &Docker, container_id: &str) {
+    let name = docker_cli::executor_container_name(container_id);
+    match docker.rm(&name, true).await {
+        Ok(()) => tracing::debug!(container = %name, "executor container removed"),
+        Err(e) if e.is_not_found() => {}
+        Err(e) => {
+            tracing::warn!(container = %name, error = %e, "failed to remove the executor container")
+        }
+    }
+}
+
 /// The lifecycle task of `container`: runs it to its end, then cleans up and records the
 /// termination.
 pub(crate) async fn drive(
@@ -132,14 +166,13 @@ pub(crate) async fn drive(
     let termination = match start {
         Start::Launch => launch(&cz, &container, &mut events, &mut commands).await,
         Start::Recover { executor } => {
-            supervise(
-                &cz,
-                &container,
-                &mut events,
-                &mut commands,
-                Executor::Adopted(executor),
-            )
-            .await
+            let executor = match executor {
+                RecoveredExecutor::Process(identity) => Executor::Adopted(identity),
+                RecoveredExecutor::Container(name) => {
+                    Executor::Container(ContainerWatch::start(cz.ctx.docker.clone(), name))
+                }
+            };
+            supervise(&cz, &container, &mut events, &mut commands, executor).await
         }
     };
     let fid = container.spec.framework_id();
@@ -148,14 +181,66 @@ pub(crate) async fn drive(
         .unregister_executor(&fid, &container.spec.executor_id);
     cz.forget_route(&container);
     let delay = cz.config.remove_delay;
+    let in_executor_container = container
+        .snapshot()
+        .record
+        .executor_container
+        .is_some_and(|name| name == docker_cli::executor_container_name(&container.id));
     if delay.is_zero() {
         remove_docker_containers(&cz.ctx.docker, &container.id).await;
     } else {
+        if in_executor_container {
+            // In the background: the end need not wait for docker.
+            let docker = cz.ctx.docker.clone();
+            let id = container.id.clone();
+            tokio::spawn(async move { remove_executor_container(&docker, &id).await });
+        }
         schedule_removal(cz.ctx.docker.clone(), container.id.clone(), delay);
     }
+    ensure_task_container_stopped(cz.ctx.docker.clone(), container.id.clone());
     tracing::info!(container_id = %container.id, state = %termination.state,
         exit_code = termination.exit_code, "container ended");
     container.terminate(termination);
+}
+
+/// Makes sure the task container of an ended container does not run on, in the background:
+/// whatever the executor reported, once the task has ended nothing of it may keep running.
+/// In the normal case it is gone or exited already (one `docker inspect`). It may still run
+/// when the executor lost its daemon connection (the Docker daemon restarted with
+/// `live-restore`, or went away for a while) and took that for the container's end: then
+/// it is removed, as soon as the daemon answers again (asked again with a growing pause,
+/// for at most 10 minutes).
+pub(crate) fn ensure_task_container_stopped(docker: Docker, container_id: String) {
+    tokio::spawn(async move {
+        let name = docker_cli::container_name(&container_id);
+        let deadline = Instant::now() + ENSURE_STOPPED_FOR;
+        let mut pause = std::time::Duration::from_secs(1);
+        loop {
+            match docker.inspect_container(&name).await {
+                Err(e) if e.is_not_found() => return,
+                Ok(c) if !c.running => return,
+                Ok(_) => {
+                    tracing::warn!(container = %name, "the task ended but its container still runs; removing it");
+                    match docker.rm(&name, true).await {
+                        Ok(()) => return,
+                        Err(e) if e.is_not_found() => return,
+                        Err(e) => {
+                            tracing::warn!(container = %name, error = %e, "failed to remove the container; trying again")
+                        }
+                    }
+                }
+                Err(e) => {
+                    tracing::debug!(container = %name, error = %e, "docker does not answer; looking again later")
+                }
+            }
+            if Instant::now() + pause > deadline {
+                tracing::warn!(container = %name, "docker did not answer for {ENSURE_STOPPED_FOR:?}; not checking whether the container still runs");
+                return;
+            }
+            tokio::time::sleep(pause).await;
+            pause = (pause * 2).min(ENSURE_STOPPED_MAX_PAUSE);
+        }
+    });
 }
 
 /// Removes the container's docker containers after `delay` (`--docker_remove_delay`).
@@ -273,50 +358,87 @@ async fn start_executor(
         subscription_backoff_max: "2secs".parse().expect("a valid duration"),
         command_environment: &[],
     };
-    // From here on the executor is a process (Path A) or the container of a custom executor
-    // image (Path B, spec §4.2): `docker run` exiting is the executor exiting.
-    let handle = match &spec.executor {
-        Some(executor) => ExecutorHandle::Container(Box::new(
-            start_executor_container(ctx, container, executor, &environment).await?,
-        )),
-        None => {
-            let task_env = task_environment(spec);
-            let args = executor_args(&ExecutorFlags {
-                docker: &flags.docker,
-                docker_socket: &flags.docker_socket,
-                container: &spec.container_name(),
-                sandbox_directory: sandbox,
-                mapped_directory: &flags.sandbox_directory,
-                launcher_dir: &launcher_dir,
-                stop_timeout: flags.docker_stop_timeout,
-                cgroups_enable_cfs: flags.cgroups_enable_cfs,
-                default_container_dns: flags.default_container_dns.as_deref(),
-                task_environment: Some(&task_env),
-            });
-            let command_env: Vec<(String, String)> = executor_info
-                .command
-                .as_ref()
-                .map(|c| {
-                    c.variables()
-                        .iter()
-                        .filter_map(|v| v.value.clone().map(|val| (v.name.clone(), val)))
-                        .collect()
-                })
-                .unwrap_or_default();
-            let env = executor_environment(&ExecutorEnvironment {
-                command_environment: &command_env,
-                ..environment.clone()
-            });
-            ExecutorHandle::Process(executor_process::spawn(
-                &executor_process::executor_path(&launcher_dir),
-                &args,
-                &env,
-                sandbox,
-            )?)
-        }
-    };
-    let pid = handle.id();
-    let start_time = pid.and_then(crate::process_watch::start_time);
+    // From here on the executor is a process (Path A), the container of a custom executor
+    // image (Path B, spec §4.2: `docker run` exiting is the executor exiting), or with
+    // `--docker_mesos_image` a detached container of its own, watched through docker.
+    let (mut executor, pid, start_time, executor_container) =
+        match (&spec.executor, &flags.docker_mesos_image) {
+            (Some(executor), _) => {
+                let started =
+                    start_executor_container(ctx, container, executor, &environment).await?;
+                let pid = started.pid();
+                let name = started.name().to_string();
+                (
+                    Executor::Started(ExecutorHandle::Container(Box::new(started))),
+                    Some(pid),
+                    crate::process_watch::start_time(pid),
+                    Some(name),
+                )
+            }
+            (None, Some(image)) => {
+                let env = executor_container::container_environment(&environment);
+                let command = crate::mesos_image::run_command(
+                    spec,
+                    flags,
+                    image,
+                    sandbox,
+                    &ctx.agent_id.value,
+                    &env,
+                )?;
+                let deadline = flags.executor_registration_timeout.to_std();
+                let started = crate::mesos_image::launch(&ctx.docker, &command, deadline).await?;
+                // The pid is in the host's pid namespace, which need not be ours: it is
+                // recorded for information, and the container is watched through docker.
+                (
+                    Executor::Container(ContainerWatch::start(ctx.docker.clone(), started.id)),
+                    started.pid,
+                    None,
+                    Some(started.name),
+                )
+            }
+            (None, None) => {
+                let task_env = task_environment(spec);
+                let args = executor_args(&ExecutorFlags {
+                    docker: &flags.docker,
+                    docker_socket: &flags.docker_socket,
+                    container: &spec.container_name(),
+                    sandbox_directory: sandbox,
+                    mapped_directory: &flags.sandbox_directory,
+                    launcher_dir: &launcher_dir,
+                    stop_timeout: flags.docker_stop_timeout,
+                    cgroups_enable_cfs: flags.cgroups_enable_cfs,
+                    default_container_dns: flags.default_container_dns.as_deref(),
+                    task_environment: Some(&task_env),
+                });
+                let command_env: Vec<(String, String)> = executor_info
+                    .command
+                    .as_ref()
+                    .map(|c| {
+                        c.variables()
+                            .iter()
+                            .filter_map(|v| v.value.clone().map(|val| (v.name.clone(), val)))
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                let env = executor_environment(&ExecutorEnvironment {
+                    command_environment: &command_env,
+                    ..environment.clone()
+                });
+                let child = executor_process::spawn(
+                    &executor_process::executor_path(&launcher_dir),
+                    &args,
+                    &env,
+                    sandbox,
+                )?;
+                let pid = child.id();
+                (
+                    Executor::Started(ExecutorHandle::Process(child)),
+                    pid,
+                    pid.and_then(crate::process_watch::start_time),
+                    None,
+                )
+            }
+        };
     // The pid goes to disk before anything else happens, so a restart finds the executor.
     let checkpointed = checkpoint::write_atomic(
         &container.meta.pids(),
@@ -326,10 +448,10 @@ async fn start_executor(
         container.update_record(|r| {
             r.executor_pid = pid;
             r.executor_start_time = start_time;
+            r.executor_container = executor_container;
             r.state = ContainerState::Running;
         })
     });
-    let mut executor = Executor::Started(handle);
     if let Err(e) = checkpointed {
         executor.kill();
         return Err(e.into());
@@ -377,6 +499,11 @@ async fn fetch(
 ) -> Result<(), RunError> {
     let flags = &ctx.flags;
     let uris = uris_of(spec);
+    if uris.is_empty() {
+        // Nothing to fetch: neither the cache nor an HTTP client (which needs the system's
+        // CA certificates, absent from a minimal image `serve` may run in) is needed.
+        return Ok(());
+    }
     let cid = &spec.container_id;
     let fetch_err = |source: Box<dyn std::error::Error + Send + Sync>| RunError::Fetch {
         container_id: cid.clone(),

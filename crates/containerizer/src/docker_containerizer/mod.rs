@@ -263,6 +263,18 @@ impl DockerContainerizer {
             // Dry run of the argv builder: whatever it rejects never reaches Docker.
             crate::explain::task_run_command(spec, &self.ctx.flags, &sandbox)
                 .map_err(|e| BadInput(e.to_string()))?;
+            if let Some(image) = &self.ctx.flags.docker_mesos_image {
+                // And of the executor container's (`--docker_mesos_image`).
+                crate::mesos_image::run_command(
+                    spec,
+                    &self.ctx.flags,
+                    image,
+                    &sandbox,
+                    &self.ctx.agent_id.value,
+                    &BTreeMap::new(),
+                )
+                .map_err(|e| BadInput(e.to_string()))?;
+            }
         }
         if let Some(executor) = &spec.executor {
             // Path B's dry run: the executor container's `docker run` must be buildable.
@@ -346,6 +358,7 @@ impl DockerContainerizer {
             state: ContainerState::Fetching,
             executor_pid: None,
             executor_start_time: None,
+            executor_container: None,
             launched_at: now(),
             owner_pid: Some(std::process::id()),
             owner_start_time: crate::process_watch::start_time(std::process::id()),

@@ -1,9 +1,11 @@
 //! Recovery (spec §5, design §4): the checkpoints under `<work_dir>/meta/containers` are
 //! reconciled with `docker ps -a` (name prefix `mesos-`, label `mesos.agent_id` = ours).
 //!
-//! - A live executor (its pid runs, with the start time checkpointed) is re-adopted: the
-//!   endpoint expects its re-subscription, with the updates already checkpointed counted as
-//!   acknowledged so their resends are not delivered twice.
+//! - A live executor (its pid runs, with the start time checkpointed; or, for an executor
+//!   in a container of its own — `mesos-<cid>.executor` with `--docker_mesos_image`, a
+//!   custom executor's `mesos-<cid>` — its container runs, as docker says) is re-adopted:
+//!   the endpoint expects its re-subscription, with the updates already checkpointed counted
+//!   as acknowledged so their resends are not delivered twice.
 //! - A container whose executor is gone gets its real end: its checkpointed terminal update,
 //!   else `docker inspect`'s exit code, else TASK_LOST (TASK_GONE for partition-aware
 //!   frameworks) with a reason.
@@ -17,7 +19,10 @@
 //! (a `run` sharing the work dir) are left alone.
 
 use super::container::Container;
-use super::lifecycle::{self, remove_docker_containers, schedule_removal, termination_of, Start};
+use super::lifecycle::{
+    self, remove_docker_containers, remove_executor_container, schedule_removal, termination_of,
+    RecoveredExecutor, Start,
+};
 use super::DockerContainerizer;
 use crate::checkpoint::{self, CheckpointError};
 use crate::executor_launch::command_executor_info;
@@ -302,6 +307,9 @@ impl DockerContainerizer {
                 c.statuses,
                 true,
             );
+            if has_executor_container(&cid, docker) {
+                remove_executor_container(&self.ctx.docker, &cid).await;
+            }
             if !docker.is_empty() {
                 let ended = c.record.ended_at.unwrap_or(c.record.launched_at);
                 let elapsed = std::time::Duration::from_secs_f64((now() - ended).max(0.0));
@@ -333,7 +341,21 @@ impl DockerContainerizer {
             c.record.state,
             ContainerState::Fetching | ContainerState::Pulling
         );
-        let alive = !launching && executor.is_some_and(|e| e.is_alive());
+        // An executor in a container of its own is asked of docker: its pid may be in a
+        // pid namespace we do not see.
+        let live = if launching {
+            None
+        } else if let Some(name) = &c.record.executor_container {
+            docker
+                .iter()
+                .find(|d| &d.name == name && d.running)
+                .map(|d| RecoveredExecutor::Container(d.id.clone()))
+        } else {
+            executor
+                .filter(|e| e.is_alive())
+                .map(RecoveredExecutor::Process)
+        };
+        let alive = live.is_some();
         if alive && !adopt {
             return Some(report(
                 RecoveredAction::LeftRunning,
@@ -355,8 +377,7 @@ impl DockerContainerizer {
             true,
         );
         let framework_id = container.spec.framework_id();
-        if alive {
-            let executor = executor.expect("alive implies known");
+        if let Some(executor) = live {
             if let Err(e) = self.readopt(&container, &c.statuses) {
                 tracing::error!(container_id = %cid, error = %e, "cannot re-adopt the executor");
             }
@@ -368,7 +389,14 @@ impl DockerContainerizer {
                 .router
                 .add(framework_id, container.spec.executor_id.clone());
             self.containers().insert(cid.clone(), container.clone());
-            tracing::info!(container_id = %cid, pid = executor.pid, "re-adopting a live executor");
+            match &executor {
+                RecoveredExecutor::Process(p) => {
+                    tracing::info!(container_id = %cid, pid = p.pid, "re-adopting a live executor")
+                }
+                RecoveredExecutor::Container(id) => {
+                    tracing::info!(container_id = %cid, docker_id = %id, "re-adopting a live executor container")
+                }
+            }
             tokio::spawn(lifecycle::drive(
                 self.clone(),
                 container.clone(),
@@ -383,7 +411,11 @@ impl DockerContainerizer {
             ));
         }
 
-        // The executor is gone (or never started).
+        // The executor is gone (or never started). An executor container of its own is of no
+        // use any more.
+        if has_executor_container(&cid, docker) {
+            remove_executor_container(&self.ctx.docker, &cid).await;
+        }
         self.containers().insert(cid.clone(), container.clone());
         let name = container.docker_name();
         let task_container = docker.iter().find(|d| d.name == name);
@@ -519,4 +551,10 @@ impl DockerContainerizer {
             acknowledged,
         )
     }
+}
+
+/// Whether `docker` (the containers of `container_id`) holds its `.executor` container.
+fn has_executor_container(container_id: &str, docker: &[docker_cli::Container]) -> bool {
+    let name = docker_cli::executor_container_name(container_id);
+    docker.iter().any(|d| d.name == name)
 }

@@ -1,0 +1,387 @@
+//! The Docker daemon going away while tasks run, and coming back: `serve` keeps answering,
+//! no call hangs past its time limit, and afterwards what it reports matches what docker
+//! says.
+//!
+//! The daemon is not restarted for real: the suite shares one dockerd with every other test
+//! running at the same time, and a second private dockerd changes host-wide state (it
+//! deletes the `docker0` bridge when started with `--bridge=none`). Instead `serve` and its
+//! executors talk to the daemon through a Unix-socket proxy owned by the test
+//! (`--docker_socket`); stopping the proxy is, for them, the daemon going away: every open
+//! connection (the executors' attached `docker run`s included) is cut and new ones are
+//! refused. The containers keep running meanwhile, as they do across a restart with
+//! `live-restore`.
+//!
+//! Needs `mesos-docker-executor` and `mesos-fetcher` next to the containerizer binary
+//! (`cargo build --workspace`; `scripts/test` does it first).
+
+use serde_json::{json, Value};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{Shutdown, TcpStream};
+use std::os::unix::net::{UnixListener, UnixStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+const BIN: &str = env!("CARGO_BIN_EXE_mesos-docker-containerizer");
+/// Bound of every wait: generous, only there so that a hang fails instead of blocking.
+const LIMIT: Duration = Duration::from_secs(120);
+/// The real daemon behind the proxy.
+const DOCKER_SOCKET: &str = "/var/run/docker.sock";
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+fn launcher_dir() -> PathBuf {
+    let dir = Path::new(BIN).parent().unwrap().to_path_buf();
+    for bin in ["mesos-docker-executor", "mesos-fetcher"] {
+        assert!(
+            dir.join(bin).exists(),
+            "{bin} is not in {}: run `cargo build --workspace` first (scripts/test does)",
+            dir.display()
+        );
+    }
+    dir
+}
+
+/// Polls `f` until it returns `Some`, failing the test with `what` after [`LIMIT`].
+fn eventually<T>(what: &str, mut f: impl FnMut() -> Option<T>) -> T {
+    let start = Instant::now();
+    loop {
+        if let Some(v) = f() {
+            return v;
+        }
+        assert!(start.elapsed() < LIMIT, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// A Unix-socket proxy in front of the Docker socket; see the module docs.
+struct DockerProxy {
+    path: PathBuf,
+    stop: Arc<AtomicBool>,
+    /// Both ends of every connection made, to cut them on [`DockerProxy::stop`].
+    connections: Arc<Mutex<Vec<UnixStream>>>,
+    accept: Option<std::thread::JoinHandle<()>>,
+}
+
+impl DockerProxy {
+    fn start(path: &Path) -> DockerProxy {
+        let mut proxy = DockerProxy {
+            path: path.to_path_buf(),
+            stop: Arc::new(AtomicBool::new(false)),
+            connections: Arc::new(Mutex::new(Vec::new())),
+            accept: None,
+        };
+        proxy.resume();
+        proxy
+    }
+
+    /// The daemon is back: accept connections again.
+    fn resume(&mut self) {
+        let _ = std::fs::remove_file(&self.path);
+        let listener = UnixListener::bind(&self.path).unwrap();
+        listener.set_nonblocking(true).unwrap();
+        self.stop = Arc::new(AtomicBool::new(false));
+        let stop = self.stop.clone();
+        let connections = self.connections.clone();
+        self.accept = Some(std::thread::spawn(move || {
+            while !stop.load(Ordering::SeqCst) {
+                let client = match listener.accept() {
+                    Ok((client, _)) => client,
+                    Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
+                        std::thread::sleep(Duration::from_millis(5));
+                        continue;
+                    }
+                    Err(_) => return,
+                };
+                client.set_nonblocking(false).unwrap();
+                let Ok(upstream) = UnixStream::connect(DOCKER_SOCKET) else {
+                    continue;
+                };
+                {
+                    let mut all = connections.lock().unwrap();
+                    all.push(client.try_clone().unwrap());
+                    all.push(upstream.try_clone().unwrap());
+                }
+                for (mut from, mut to) in [
+                    (client.try_clone().unwrap(), upstream.try_clone().unwrap()),
+                    (upstream, client),
+                ] {
+                    std::thread::spawn(move || {
+                        let _ = std::io::copy(&mut from, &mut to);
+                        let _ = to.shutdown(Shutdown::Write);
+                    });
+                }
+            }
+        }));
+    }
+
+    /// The daemon goes away: new connections are refused, open ones are cut.
+    fn stop(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+        if let Some(accept) = self.accept.take() {
+            let _ = accept.join();
+        }
+        let _ = std::fs::remove_file(&self.path);
+        for c in self.connections.lock().unwrap().drain(..) {
+            let _ = c.shutdown(Shutdown::Both);
+        }
+    }
+}
+
+impl Drop for DockerProxy {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+/// A `serve` (a child process) with its own work dir, talking to docker through the proxy.
+struct Serve {
+    work: tempfile::TempDir,
+    child: Child,
+    port: u16,
+}
+
+impl Serve {
+    fn start(docker_socket: &Path) -> Serve {
+        let work = tempfile::tempdir().unwrap();
+        let log = std::fs::File::create(work.path().join("serve.log")).unwrap();
+        let mut child = Command::new(BIN)
+            .arg(format!("--work_dir={}", work.path().display()))
+            .arg(format!("--launcher_dir={}", launcher_dir().display()))
+            .arg(format!("--docker_socket={}", docker_socket.display()))
+            .args(["serve", "--port", "0"])
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::from(log))
+            .spawn()
+            .unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let mut lines = BufReader::new(stdout).lines();
+            if let Some(Ok(line)) = lines.next() {
+                let _ = tx.send(line);
+            }
+            for _ in lines {}
+        });
+        let line = rx.recv_timeout(LIMIT).expect("serve announces its address");
+        let port = line.rsplit(':').next().unwrap().parse().unwrap();
+        Serve { work, child, port }
+    }
+
+    fn log(&self) -> String {
+        std::fs::read_to_string(self.work.path().join("serve.log")).unwrap_or_default()
+    }
+
+    fn cli(&self, args: &[&str]) -> Output {
+        let child = Command::new(BIN)
+            .args(args)
+            .arg(format!("--endpoint=http://127.0.0.1:{}", self.port))
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        test_rig::wait_bounded(child, LIMIT)
+    }
+
+    /// One operator API call: (status code, body).
+    fn post(&self, body: &Value) -> (u16, String) {
+        let body = body.to_string();
+        let mut s = TcpStream::connect(("127.0.0.1", self.port)).unwrap();
+        s.set_read_timeout(Some(LIMIT)).unwrap();
+        write!(
+            s,
+            "POST /api/v1 HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        )
+        .unwrap();
+        let mut response = String::new();
+        s.read_to_string(&mut response).unwrap();
+        let status = response[9..12].parse().unwrap();
+        let body = response
+            .split_once("\r\n\r\n")
+            .map(|(_, b)| b.to_string())
+            .unwrap_or_default();
+        (status, body)
+    }
+
+    fn call(&self, body: Value) -> Value {
+        let (status, text) = self.post(&body);
+        assert_eq!(status, 200, "{body}: {text}");
+        serde_json::from_str(&text).unwrap()
+    }
+
+    fn container(&self, cid: &str) -> Value {
+        let v =
+            self.call(json!({"type": "GET_CONTAINERS", "get_containers": {"container_id": cid}}));
+        v["get_containers"]["containers"][0].clone()
+    }
+
+    fn launch(&self, cid: &str) {
+        let task = json!({
+            "name": cid,
+            "command": {"value": "trap 'exit 0' TERM; echo started; while true; do sleep 1; done"},
+            "container": {"type": "DOCKER", "docker": {"image": test_rig::BUSYBOX_IMAGE}},
+            "kill_policy": {"grace_period": {"nanoseconds": 3_000_000_000u64}}
+        });
+        self.call(
+            json!({"type": "LAUNCH_TASK", "launch_task": {"task": task, "container_id": cid}}),
+        );
+    }
+}
+
+impl Drop for Serve {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        // Executors outlive serve on purpose: stop the ones this test started.
+        let work = self.work.path().display().to_string();
+        let Ok(entries) = std::fs::read_dir(self.work.path().join("meta/containers")) else {
+            return;
+        };
+        for entry in entries.flatten() {
+            let pid = std::fs::read_to_string(entry.path().join("state.json"))
+                .ok()
+                .and_then(|s| serde_json::from_str::<Value>(&s).ok())
+                .and_then(|v| v["executor_pid"].as_u64());
+            let Some(pid) = pid else { continue };
+            let cmdline =
+                std::fs::read_to_string(format!("/proc/{pid}/cmdline")).unwrap_or_default();
+            if cmdline.contains("mesos-docker-executor") && cmdline.contains(&work) {
+                let _ = nix::sys::signal::kill(
+                    nix::unistd::Pid::from_raw(pid as i32),
+                    nix::sys::signal::Signal::SIGKILL,
+                );
+            }
+        }
+    }
+}
+
+/// How long `f` took.
+fn timed<T>(f: impl FnOnce() -> T) -> (T, Duration) {
+    let start = Instant::now();
+    let v = f();
+    (v, start.elapsed())
+}
+
+/// `Some(running)` for an existing container, `None` when there is none (asked of the
+/// real daemon).
+fn running(name: &str) -> Option<bool> {
+    let out = Command::new("docker")
+        .args(["inspect", "-f", "{{.State.Running}}", name])
+        .output()
+        .unwrap();
+    out.status
+        .success()
+        .then(|| text(&out.stdout).trim() == "true")
+}
+
+#[test]
+fn serve_rides_out_the_docker_daemon_going_away_and_coming_back() {
+    test_rig::require_docker();
+    let dir = tempfile::tempdir().unwrap();
+    let mut proxy = DockerProxy::start(&dir.path().join("docker.sock"));
+    let serve = Serve::start(&proxy.path);
+
+    let before = test_rig::unique_name("out-");
+    let during = test_rig::unique_name("out-");
+    let after = test_rig::unique_name("out-");
+    let _guards: Vec<_> = [&before, &during, &after]
+        .iter()
+        .map(|cid| test_rig::ContainerGuard(format!("mesos-{cid}")))
+        .collect();
+    serve.launch(&before);
+    eventually("the first task to run", || {
+        (serve.container(&before)["task_state"] == "TASK_RUNNING").then_some(())
+    });
+
+    // The daemon goes away.
+    proxy.stop();
+    let (health, took) = timed(|| serve.call(json!({"type": "GET_HEALTH"})));
+    assert_eq!(health["get_health"]["healthy"], true);
+    assert!(took < Duration::from_secs(2), "GET_HEALTH took {took:?}");
+    // Statistics need docker at most to locate the cgroup once: an answer, in bounded time.
+    let (c, took) = timed(|| serve.container(&before));
+    assert!(
+        took < Duration::from_secs(15),
+        "GET_CONTAINERS took {took:?}"
+    );
+    assert!(c["task_state"].is_string(), "{c}");
+    let (out, took) = timed(|| serve.cli(&["usage", &before]));
+    assert!(
+        took < Duration::from_secs(15),
+        "usage took {took:?}: {out:?}"
+    );
+    // A launch fails at the pull, at once.
+    let (_, took) = timed(|| {
+        serve.launch(&during);
+        let out = serve.cli(&["wait", &during]);
+        let t: Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(t["state"], "TASK_FAILED", "{t}");
+        assert_eq!(t["reason"], "REASON_CONTAINER_LAUNCH_FAILED", "{t}");
+        assert!(
+            t["message"]
+                .as_str()
+                .unwrap()
+                .contains("Failed to pull image"),
+            "{t}"
+        );
+    });
+    assert!(
+        took < Duration::from_secs(30),
+        "the failed launch took {took:?}"
+    );
+    let ps = serve.cli(&["ps", "--all"]);
+    assert!(ps.status.success(), "{}", text(&ps.stderr));
+
+    // The daemon is back: what serve says of the task that ran meanwhile matches docker.
+    // Its executor took the cut connection of its `docker run` for the container's end
+    // (TASK_FAILED, "exited with status 125") while the container ran on; serve then removes
+    // the container as soon as docker answers again, so an ended task leaves nothing
+    // running. (An executor that rode out the outage keeps the task RUNNING instead.)
+    proxy.resume();
+    let name = format!("mesos-{before}");
+    let state = eventually("the task's state to match docker's", || {
+        let state = serve.container(&before)["task_state"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let running = running(&name) == Some(true);
+        let consistent = if state == "TASK_RUNNING" {
+            running
+        } else {
+            !running
+        };
+        consistent.then_some(state)
+    });
+    if state == "TASK_RUNNING" {
+        let out = serve.cli(&["kill", &before]);
+        assert!(
+            text(&out.stdout).contains("TASK_KILLED"),
+            "{}",
+            text(&out.stdout)
+        );
+    }
+    assert!(
+        serve.log().contains("still runs; removing it") || state == "TASK_RUNNING",
+        "{}",
+        serve.log()
+    );
+
+    // And serve works with docker as before.
+    serve.launch(&after);
+    eventually("a task launched after the outage to run", || {
+        (serve.container(&after)["task_state"] == "TASK_RUNNING").then_some(())
+    });
+    let out = serve.cli(&["kill", &after]);
+    assert!(
+        text(&out.stdout).contains("TASK_KILLED"),
+        "{}",
+        text(&out.stdout)
+    );
+}
