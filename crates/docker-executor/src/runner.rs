@@ -18,6 +18,7 @@ use mesos_types::executor::Event;
 use mesos_types::status::{ContainerStatus, Reason, Source, TaskState, TaskStatus};
 use mesos_types::task::{FrameworkCapabilityType, FrameworkInfo, KillPolicy, TaskInfo};
 use mesos_types::TaskId;
+use std::os::unix::process::ExitStatusExt;
 use std::process::ExitStatus;
 use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
@@ -53,8 +54,9 @@ pub enum Msg {
     Inspected(Result<Box<Container>, String>),
     /// The inspect did not settle in time after the container ended.
     InspectSettleTimeout,
-    /// After the container ended: whether Docker says it was OOM-killed.
-    FinalInspect(Option<bool>),
+    /// After `docker run` returned: the container as Docker last saw it, once stopped
+    /// (`None`: it never existed, or Docker stayed unreachable).
+    FinalInspect(Option<Box<Container>>),
     StopDone {
         attempt: u64,
         result: Result<(), String>,
@@ -193,7 +195,7 @@ impl Runner {
                 }
                 self.after_inspect_settled();
             }
-            Msg::FinalInspect(oom) => self.send_terminal(oom.unwrap_or(false)),
+            Msg::FinalInspect(container) => self.send_terminal(container.as_deref()),
             Msg::StopDone { attempt, result } => self.on_stop_done(attempt, result),
             Msg::RetryStop { attempt } => {
                 let Some(t) = &self.task else { return None };
@@ -731,22 +733,34 @@ impl Runner {
         let name = self.flags.container.clone();
         let tx = self.tx.clone();
         tokio::spawn(async move {
-            let oom = docker
-                .inspect_container(&name)
-                .await
-                .ok()
-                .map(|c| c.oom_killed);
-            let _ = tx.send(Msg::FinalInspect(oom));
+            let container = settle_container(&docker, &name).await.map(Box::new);
+            let _ = tx.send(Msg::FinalInspect(container));
         });
     }
 
-    fn send_terminal(&mut self, oom: bool) {
+    fn send_terminal(&mut self, container: Option<&Container>) {
         let Some(t) = &mut self.task else { return };
         if t.terminal_sent {
             return;
         }
         t.terminal_sent = true;
-        let status = t.exit.take();
+        let oom = container.is_some_and(|c| c.oom_killed);
+        // A container that never started (bad command, runtime error) has no exit code of
+        // its own: docker run's 125/126/127 stands.
+        let container_code = container.filter(|c| c.started).and_then(|c| c.exit_code);
+        let status = match (t.exit.take(), container_code) {
+            // The container's own end wins over what its `docker run` client said: the client
+            // exits 125 when it loses the daemon, while the container runs on.
+            (Some(Ok(cli)), Some(code)) if cli.code() != Some(code) => {
+                tracing::info!(
+                    cli = %health::describe_status(cli),
+                    code,
+                    "docker run's status differs from the container's; using the container's"
+                );
+                Some(Ok(ExitStatus::from_raw((code & 0xff) << 8)))
+            }
+            (status, _) => status,
+        };
         let task_id = t.info.task_id.clone();
         let (killed, by_health, by_completion) =
             (t.killed, t.killed_by_health, t.killed_by_completion);
@@ -801,6 +815,47 @@ impl Runner {
             tokio::time::sleep(wait).await;
             let _ = tx.send(Msg::ExitDeadline);
         });
+    }
+}
+
+/// How long the end of a task waits for an unreachable Docker daemon to come back.
+const DAEMON_RETURN_TIMEOUT: Duration = Duration::from_secs(10 * 60);
+
+/// The container once it has stopped, after `docker run` returned. `docker run` also returns
+/// when it loses the daemon (a daemon restart), with the container still running: then wait
+/// for the container itself, and for the daemon to come back, before reporting.
+async fn settle_container(docker: &Docker, name: &str) -> Option<Container> {
+    let deadline = Instant::now() + DAEMON_RETURN_TIMEOUT;
+    let mut warned = false;
+    loop {
+        match docker.inspect_container(name).await {
+            Ok(container) if !container.running => return Some(container),
+            Ok(_) => {
+                tracing::warn!(
+                    container = name,
+                    "docker run returned but the container still runs; waiting for it to stop"
+                );
+                if let Err(e) = docker.wait_container(name, Duration::from_secs(300)).await {
+                    tracing::debug!(error = %e, "docker wait failed; asking again");
+                }
+                continue;
+            }
+            Err(e) if e.is_not_found() => return None,
+            Err(e) => {
+                if !warned {
+                    tracing::warn!(error = %e, "cannot inspect the container (is the Docker daemon restarting?); retrying");
+                    warned = true;
+                }
+            }
+        }
+        if Instant::now() >= deadline {
+            tracing::error!(
+                container = name,
+                "the Docker daemon did not come back in time; reporting what docker run said"
+            );
+            return None;
+        }
+        tokio::time::sleep(Duration::from_secs(1)).await;
     }
 }
 

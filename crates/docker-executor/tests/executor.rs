@@ -546,3 +546,48 @@ async fn shutdown_kills_the_task_reports_and_exits() {
     assert_eq!(h.wait_exit().await, 0);
     assert!(!container_exists(&h.container));
 }
+
+/// `docker run` also returns when it loses the daemon (a daemon restart) while the container
+/// runs on. Killing the executor's `docker run` client stands in for that: the executor must
+/// report the container's own end, not the client's, and still remove the container.
+#[tokio::test]
+async fn a_lost_docker_run_client_does_not_end_the_task_early() {
+    let task = shell_task("lost-client", BUSYBOX_IMAGE, "sleep 2; exit 3");
+    let mut h = Harness::start(task, Options::default()).await;
+    loop {
+        let (s, _) = h.next_update().await;
+        assert!(!s.state.is_terminal(), "{s:?}");
+        if s.state == TaskState::Running {
+            break;
+        }
+    }
+    let name_arg = format!("\0{}\0", h.container);
+    let client = all_cmdlines()
+        .into_iter()
+        .find(|(_, cmdline)| {
+            let cmdline = String::from_utf8_lossy(cmdline);
+            cmdline.contains("\0run\0") && cmdline.contains(&name_arg)
+        })
+        .map(|(pid, _)| pid)
+        .expect("the executor's docker run client");
+    let status = std::process::Command::new("kill")
+        .args(["-9", &client])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let terminal = loop {
+        let (s, _) = h.next_update().await;
+        if s.state.is_terminal() {
+            break s;
+        }
+    };
+    assert_eq!(terminal.state, TaskState::Failed, "{terminal:?}");
+    assert_eq!(
+        terminal.message.as_deref(),
+        Some("Container exited with status 3"),
+        "{}",
+        h.stderr()
+    );
+    assert_eq!(h.wait_exit().await, 0);
+    assert!(!container_exists(&h.container), "container left behind");
+}
