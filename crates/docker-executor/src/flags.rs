@@ -15,7 +15,16 @@ pub const BOOL_FLAGS: &[&str] = &[
     "quiet",
     "initialize_driver_logging",
     "help",
+    "version",
 ];
+
+/// The version and the git commit this build came from, for `--version`.
+pub const VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (commit ",
+    env!("MESOS_DOCKER_GIT_COMMIT"),
+    ")"
+);
 
 fn parse_bool(s: &str) -> Result<bool, String> {
     match s {
@@ -93,6 +102,15 @@ struct RawFlags {
     /// Print this help and exit.
     #[arg(long = "help", value_parser = parse_bool, action = clap::ArgAction::Set, default_value = "false", value_name = "BOOL")]
     help: bool,
+    /// Print the version and the git commit, and exit.
+    #[arg(long = "version", value_parser = parse_bool, action = clap::ArgAction::Set, default_value = "false", value_name = "BOOL")]
+    version: bool,
+}
+
+/// The clap definition of the command line, for man pages and shell completions.
+pub fn command() -> clap::Command {
+    use clap::CommandFactory;
+    RawFlags::command()
 }
 
 /// Log output format.
@@ -125,7 +143,7 @@ pub struct Flags {
 #[derive(Debug)]
 pub enum Parsed {
     Run(Box<Flags>),
-    /// `--help`: print this and exit 0.
+    /// `--help` or `--version`: print this and exit 0.
     Help(String),
 }
 
@@ -159,6 +177,9 @@ impl Flags {
         if raw.help {
             use clap::CommandFactory;
             return Ok(Parsed::Help(RawFlags::command().render_help().to_string()));
+        }
+        if raw.version {
+            return Ok(Parsed::Help(format!("mesos-docker-executor {VERSION}")));
         }
         let required = |v: Option<String>, name: &str| {
             v.ok_or_else(|| FlagError(format!("Missing required flag --{name}")))
@@ -359,5 +380,14 @@ mod tests {
             panic!("no help")
         };
         assert!(text.contains("--sandbox_directory"));
+    }
+
+    #[test]
+    fn version() {
+        let Parsed::Help(text) = Flags::parse_from(["x", "--version"]).unwrap() else {
+            panic!("no version")
+        };
+        assert_eq!(text, format!("mesos-docker-executor {VERSION}"));
+        assert!(text.contains(" (commit "), "{text}");
     }
 }

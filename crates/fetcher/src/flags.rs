@@ -36,12 +36,22 @@ impl Default for Flags {
     }
 }
 
-/// Why the flags could not be loaded; `Help` is not an error (usage on stdout, exit 0).
+/// Why the flags could not be loaded; `Help` and `Version` are not errors (usage or
+/// [`VERSION`] on stdout, exit 0).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum FlagsOutcome {
     Help,
+    Version,
     Error(String),
 }
+
+/// The version and the git commit this build came from, for `--version`.
+pub const VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (commit ",
+    env!("MESOS_DOCKER_GIT_COMMIT"),
+    ")"
+);
 
 pub const USAGE: &str = "Usage: mesos-fetcher [options]
 
@@ -55,6 +65,7 @@ Every option can also be set as MESOS_<OPTION> in the environment.
   --[no-]initialize_driver_logging   Accepted for compatibility (default: true)
   --external_log_file=VALUE          Accepted for compatibility
   --help                             Print this help
+  --version                          Print the version and the git commit
 ";
 
 fn parse_bool(name: &str, v: &str) -> Result<bool, FlagsOutcome> {
@@ -102,6 +113,11 @@ pub fn parse(
             "help" => {
                 if parse_bool("help", &v)? {
                     return Err(FlagsOutcome::Help);
+                }
+            }
+            "version" if !from_env => {
+                if parse_bool("version", &v)? {
+                    return Err(FlagsOutcome::Version);
                 }
             }
             "quiet" => flags.quiet = parse_bool("quiet", &v)?,
@@ -175,6 +191,12 @@ mod tests {
             parse(vec!["--help".into()], env(&[])).unwrap_err(),
             FlagsOutcome::Help
         );
+        assert_eq!(
+            parse(vec!["--version".into()], env(&[])).unwrap_err(),
+            FlagsOutcome::Version
+        );
+        // MESOS_VERSION is not ours to read (only the command line asks for the version).
+        assert!(parse(vec![], env(&[("MESOS_VERSION", "1.11.0")])).is_ok());
         assert!(matches!(
             parse(vec!["--bogus=1".into()], env(&[])).unwrap_err(),
             FlagsOutcome::Error(_)

@@ -12,6 +12,10 @@ fn main() -> ExitCode {
             print!("{}", fetcher::flags::USAGE);
             return ExitCode::SUCCESS;
         }
+        Err(fetcher::flags::FlagsOutcome::Version) => {
+            println!("mesos-fetcher {}", fetcher::flags::VERSION);
+            return ExitCode::SUCCESS;
+        }
         Err(fetcher::flags::FlagsOutcome::Error(e)) => {
             eprintln!("{}\n{e}", fetcher::flags::USAGE);
             return ExitCode::FAILURE;
