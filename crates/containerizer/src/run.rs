@@ -133,6 +133,7 @@ pub async fn run(ctx: &RunContext, spec: LaunchSpec, output: Output) -> Result<i
         ContainerizerConfig {
             checkpoint: false,
             remove_delay: std::time::Duration::ZERO,
+            show_progress: std::io::IsTerminal::is_terminal(&std::io::stderr()),
         },
     );
     cz.on_update(move |update| {

@@ -48,7 +48,7 @@ pub use naming::{
 };
 pub use process::{Docker, Timeouts, DEFAULT_DOCKER_SOCKET};
 pub use ps::{PsEntry, PsFilter};
-pub use pull::PullOptions;
+pub use pull::{PullOptions, PullProgress};
 pub use run::RunHandle;
 pub use run_options::{build_run_command, Device, RunCommand, RunOptions};
 pub use update::UpdateOptions;

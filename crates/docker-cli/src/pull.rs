@@ -39,7 +39,28 @@ pub struct PullOptions {
     /// layer state change (`Pulling fs layer`, `Download complete`, ...) but no byte
     /// counts, so this must exceed the time to download the largest layer.
     pub no_progress_deadline: Duration,
+    /// Called with `(image, line)` for each line docker prints on stdout (layer states),
+    /// for a progress display on a terminal.
+    pub progress: Option<PullProgress>,
 }
+
+/// A progress callback for [`PullOptions::progress`].
+#[derive(Clone, Copy)]
+pub struct PullProgress(pub fn(&str, &str));
+
+impl std::fmt::Debug for PullProgress {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("PullProgress")
+    }
+}
+
+/// Two callbacks are the same option whatever function they call.
+impl PartialEq for PullProgress {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+impl Eq for PullProgress {}
 
 impl Default for PullOptions {
     fn default() -> Self {
@@ -48,6 +69,7 @@ impl Default for PullOptions {
             docker_config_dir: None,
             deadline: DEFAULT_PULL_DEADLINE,
             no_progress_deadline: DEFAULT_PULL_NO_PROGRESS,
+            progress: None,
         }
     }
 }
@@ -196,6 +218,9 @@ impl Docker {
                 line = next_line(&mut stdout), if stdout.is_some() => match line {
                     Some(line) => {
                         trace!(image, line, "docker pull");
+                        if let Some(PullProgress(show)) = options.progress {
+                            show(image, &line);
+                        }
                         last_progress = Instant::now();
                     }
                     None => stdout = None,

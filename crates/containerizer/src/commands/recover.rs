@@ -22,6 +22,7 @@ pub async fn recover(flags: ContainerizerFlags, args: RecoverArgs) -> anyhow::Re
         ContainerizerConfig {
             checkpoint: true,
             remove_delay,
+            show_progress: false,
         },
     );
     let report = cz.recover(false).await.context("recovery failed")?;

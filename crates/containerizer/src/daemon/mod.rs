@@ -118,6 +118,7 @@ impl Server {
             ContainerizerConfig {
                 checkpoint: true,
                 remove_delay,
+                show_progress: false,
             },
         );
         let daemon = Arc::new(Daemon {

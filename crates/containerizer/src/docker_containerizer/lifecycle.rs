@@ -324,7 +324,7 @@ async fn start_executor(
 
     fetch(ctx, spec, sandbox).await?;
     container.update_record(|r| r.state = ContainerState::Pulling)?;
-    pull(ctx, spec, sandbox).await?;
+    pull(ctx, spec, sandbox, cz.config.show_progress).await?;
 
     let framework_id = spec.framework_id();
     let launcher_dir = flags.launcher_dir();
@@ -548,6 +548,7 @@ async fn pull(
     ctx: &RunContext,
     spec: &crate::prepare::LaunchSpec,
     sandbox: &Path,
+    show_progress: bool,
 ) -> Result<(), RunError> {
     let flags = &ctx.flags;
     let Some(image) = spec.image() else {
@@ -566,16 +567,31 @@ async fn pull(
         docker_config_dir: None,
         deadline: flags.docker_pull_timeout.to_std(),
         no_progress_deadline: flags.docker_pull_stall_timeout.to_std(),
+        progress: show_progress.then_some(docker_cli::PullProgress(show_pull_progress)),
     };
-    ctx.docker
-        .pull(image, spec.force_pull(), &options)
-        .await
-        .map(|_| ())
-        .map_err(|source| RunError::Pull {
-            container_id: spec.container_id.clone(),
-            image: image.to_string(),
-            source: Box::new(source),
-        })
+    let pulled = ctx.docker.pull(image, spec.force_pull(), &options).await;
+    if PULL_PROGRESS_SHOWN.swap(false, std::sync::atomic::Ordering::Relaxed) {
+        // End the progress line.
+        eprintln!();
+    }
+    pulled.map(|_| ()).map_err(|source| RunError::Pull {
+        container_id: spec.container_id.clone(),
+        image: image.to_string(),
+        source: Box::new(source),
+    })
+}
+
+/// Whether [`show_pull_progress`] left a line open on the terminal.
+static PULL_PROGRESS_SHOWN: std::sync::atomic::AtomicBool =
+    std::sync::atomic::AtomicBool::new(false);
+
+/// One line of `docker pull` output, overwriting the previous one on the terminal.
+fn show_pull_progress(image: &str, line: &str) {
+    PULL_PROGRESS_SHOWN.store(true, std::sync::atomic::Ordering::Relaxed);
+    use std::io::Write;
+    let mut err = std::io::stderr().lock();
+    let _ = write!(err, "\r\x1b[Kpulling {image}: {line}");
+    let _ = err.flush();
 }
 
 /// Why supervision stopped waiting for the task's own end.

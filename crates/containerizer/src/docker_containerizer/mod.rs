@@ -42,6 +42,8 @@ pub struct ContainerizerConfig {
     /// How long a task container is kept after the end before `docker rm -f -v`
     /// (`--docker_remove_delay`; zero for `run`).
     pub remove_delay: std::time::Duration,
+    /// Show image pull progress on stderr (`run` on a terminal).
+    pub show_progress: bool,
 }
 
 /// A launch that was refused before anything was created.
