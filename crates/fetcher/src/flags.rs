@@ -4,9 +4,11 @@
 
 use std::path::PathBuf;
 
-/// glog's severities, as `--logging_level` names them.
+/// glog's severities, as `--logging_level` names them, plus `DEBUG`, which the containerizer
+/// accepts and passes on through `MESOS_LOGGING_LEVEL`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum LoggingLevel {
+    Debug,
     Info,
     Warning,
     Error,
@@ -59,7 +61,7 @@ Fetches the URIs described by the FetcherInfo JSON in MESOS_FETCHER_INFO into th
 Every option can also be set as MESOS_<OPTION> in the environment.
 
   --[no-]quiet                       Disable logging to stderr (default: false)
-  --logging_level=VALUE              INFO, WARNING or ERROR (default: INFO)
+  --logging_level=VALUE              DEBUG, INFO, WARNING or ERROR (default: INFO)
   --log_dir=VALUE                    Also write log files in this directory
   --logbufsecs=VALUE                 Accepted for compatibility (default: 0)
   --[no-]initialize_driver_logging   Accepted for compatibility (default: true)
@@ -125,13 +127,14 @@ pub fn parse(
                 flags.initialize_driver_logging = parse_bool(&name, &v)?
             }
             "logging_level" => {
-                flags.logging_level = match v.as_str() {
+                flags.logging_level = match v.to_ascii_uppercase().as_str() {
+                    "DEBUG" | "VERBOSE" => LoggingLevel::Debug,
                     "INFO" => LoggingLevel::Info,
-                    "WARNING" => LoggingLevel::Warning,
+                    "WARNING" | "WARN" => LoggingLevel::Warning,
                     "ERROR" => LoggingLevel::Error,
-                    other => {
+                    _ => {
                         return Err(FlagsOutcome::Error(format!(
-                            "'{other}' is not a valid logging level. Possible values for 'logging_level' flag are: 'INFO', 'WARNING', 'ERROR'."
+                            "'{v}' is not a valid logging level. Possible values for 'logging_level' flag are: 'DEBUG', 'INFO', 'WARNING', 'ERROR'."
                         )))
                     }
                 }
@@ -183,6 +186,9 @@ mod tests {
         .unwrap();
         assert_eq!(f.logging_level, LoggingLevel::Error);
         assert!(f.quiet);
+        // What the containerizer accepts reaches the fetcher through its environment.
+        let f = parse(vec![], env(&[("MESOS_LOGGING_LEVEL", "debug")])).unwrap();
+        assert_eq!(f.logging_level, LoggingLevel::Debug);
     }
 
     #[test]

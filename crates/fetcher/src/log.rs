@@ -100,6 +100,7 @@ impl<'a> MakeWriter<'a> for StderrWriter {
 
 fn level_filter(level: LoggingLevel) -> tracing::level_filters::LevelFilter {
     match level {
+        LoggingLevel::Debug => tracing::level_filters::LevelFilter::DEBUG,
         LoggingLevel::Info => tracing::level_filters::LevelFilter::INFO,
         LoggingLevel::Warning => tracing::level_filters::LevelFilter::WARN,
         LoggingLevel::Error => tracing::level_filters::LevelFilter::ERROR,

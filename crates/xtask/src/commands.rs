@@ -47,7 +47,7 @@ pub fn fetcher() -> Command {
                 .long("logging_level")
                 .env("MESOS_LOGGING_LEVEL")
                 .value_name("LEVEL")
-                .value_parser(["INFO", "WARNING", "ERROR"])
+                .value_parser(["DEBUG", "INFO", "WARNING", "ERROR"])
                 .default_value("INFO")
                 .help("The lowest severity logged (glog names); RUST_LOG overrides"),
             Arg::new("log_dir")
