@@ -5,6 +5,7 @@
 use serde::{de::DeserializeOwned, Serialize};
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Write};
+use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 
 #[derive(Debug, thiserror::Error)]
@@ -85,9 +86,12 @@ pub fn append_json_line<T: Serialize>(path: &Path, value: &T) -> Result<(), Chec
     if let Some(dir) = path.parent() {
         fs::create_dir_all(dir).map_err(write_err(path))?;
     }
+    // Updates carry task data: readable by the owner only, like the other checkpoints
+    // (temp files are created 0600).
     let mut file = OpenOptions::new()
         .create(true)
         .append(true)
+        .mode(0o600)
         .open(path)
         .map_err(write_err(path))?;
     // One write call keeps the line whole for concurrent readers.

@@ -496,8 +496,9 @@ impl Runner {
                 let task_id = t.info.task_id.clone();
                 let network = t.network_info.clone();
                 let mut s = self.status(&task_id, TaskState::Running);
-                // As Mesos: the `docker inspect` output, a one-element array.
-                s.data = serde_json::to_vec(&[&container.raw]).ok();
+                // As Mesos: the `docker inspect` output, a one-element array — but with the
+                // values of `Config.Env` redacted, since updates are stored and forwarded.
+                s.data = serde_json::to_vec(&[redact_env_values(&container.raw)]).ok();
                 if let Some(ni) = network {
                     s.container_status = Some(ContainerStatus {
                         network_infos: vec![ni],
@@ -818,6 +819,24 @@ impl Runner {
     }
 }
 
+/// `docker inspect` output with every `Config.Env` entry reduced to `NAME=***`: environment
+/// values (secrets among them) must not travel in status updates (beyond Mesos).
+fn redact_env_values(inspect: &serde_json::Value) -> serde_json::Value {
+    let mut inspect = inspect.clone();
+    if let Some(env) = inspect
+        .pointer_mut("/Config/Env")
+        .and_then(|e| e.as_array_mut())
+    {
+        for entry in env {
+            if let Some(text) = entry.as_str() {
+                let name = text.split_once('=').map_or(text, |(name, _)| name);
+                *entry = format!("{name}=***").into();
+            }
+        }
+    }
+    inspect
+}
+
 /// How long the end of a task waits for an unreachable Docker daemon to come back.
 const DAEMON_RETURN_TIMEOUT: Duration = Duration::from_secs(10 * 60);
 
@@ -894,6 +913,18 @@ fn network_info(task: &TaskInfo, container: &Container) -> Option<NetworkInfo> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn env_values_are_redacted_from_the_inspect_data() {
+        let v = serde_json::json!({"Config": {"Env": ["SECRET=hunter2", "PATH=/bin", "EMPTY="], "Image": "busybox"}});
+        let r = redact_env_values(&v);
+        assert_eq!(
+            r["Config"]["Env"],
+            serde_json::json!(["SECRET=***", "PATH=***", "EMPTY=***"])
+        );
+        assert_eq!(r["Config"]["Image"], "busybox");
+        assert!(!r.to_string().contains("hunter2"));
+    }
 
     #[test]
     fn addresses_from_inspect() {

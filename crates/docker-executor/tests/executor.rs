@@ -131,7 +131,11 @@ async fn env_values_reach_the_container_but_no_cmdline() {
     let mut h = Harness::start(task.clone(), opts).await;
     loop {
         let (s, _) = h.next_update().await;
+        // Updates are stored and forwarded: the inspect data carries names only.
+        let data = String::from_utf8_lossy(s.data.as_deref().unwrap_or_default()).into_owned();
+        assert!(!data.contains(&secret), "secret in an update's data");
         if s.state == TaskState::Running {
+            assert!(data.contains("MY_SECRET=***"), "{data}");
             break;
         }
         assert!(!s.state.is_terminal(), "{s:?}\n{}", h.stderr());
