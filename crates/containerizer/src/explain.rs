@@ -6,6 +6,7 @@ use crate::flags::ContainerizerFlags;
 use crate::prepare::{BadInput, LaunchSpec};
 use docker_cli::{build_run_command, ContainerDnsInfo, Docker, RunCommand, RunOptions};
 use docker_executor::task_container::{self, TaskContainer};
+use mesos_types::task::ExecutorInfo;
 use serde::Serialize;
 use std::path::Path;
 
@@ -49,6 +50,44 @@ pub fn task_run_command(
 ) -> Result<RunCommand, BadInput> {
     let options = task_run_options(spec, flags, sandbox)?;
     build_run_command(&options).map_err(|e| BadInput(format!("task: {e}")))
+}
+
+/// The `docker run` of a custom executor's image (Path B), as `run` builds it; the
+/// environment is the agent's executor environment, by name (`run`'s endpoint port is only
+/// known once it listens, and values are never shown).
+fn executor_image_command(
+    spec: &LaunchSpec,
+    executor: &ExecutorInfo,
+    flags: &ContainerizerFlags,
+    docker: &Docker,
+    sandbox: &Path,
+) -> Result<RunCommand, BadInput> {
+    let ctx = crate::run::RunContext {
+        flags: flags.clone(),
+        docker: docker.clone(),
+        work: crate::paths::WorkDir::new(flags.work_dir()),
+        agent_id: spec.task.agent_id.clone(),
+    };
+    let framework_id = spec.framework_id();
+    let env = crate::executor_container::container_environment(
+        &crate::executor_launch::ExecutorEnvironment {
+            framework_id: &framework_id.value,
+            executor_id: &spec.executor_id.value,
+            agent_id: &spec.task.agent_id.value,
+            directory: sandbox,
+            agent_endpoint: "127.0.0.1:0",
+            checkpoint: spec.framework.checkpoint(),
+            shutdown_grace_period: flags.executor_shutdown_grace_period,
+            recovery_timeout: "15mins".parse().expect("a valid duration"),
+            subscription_backoff_max: "2secs".parse().expect("a valid duration"),
+            command_environment: &[],
+        },
+    );
+    let name = spec.container_name();
+    crate::executor_container::run_command(&crate::run::executor_container_spec(
+        &ctx, spec, executor, sandbox, &name, &env,
+    ))
+    .map_err(|e| BadInput(e.to_string()))
 }
 
 /// A mount of the task container.
@@ -105,7 +144,10 @@ pub async fn explain(
     docker: &Docker,
     sandbox: &Path,
 ) -> Result<Explanation, BadInput> {
-    let command = task_run_command(spec, flags, sandbox)?;
+    let command = match &spec.executor {
+        None => task_run_command(spec, flags, sandbox)?,
+        Some(executor) => executor_image_command(spec, executor, flags, docker, sandbox)?,
+    };
     let image = spec.image().unwrap_or_default().to_string();
     let pull = if spec.force_pull() {
         "always (force_pull_image)".to_string()
@@ -140,10 +182,17 @@ pub async fn explain(
             default_container_dns: flags.default_container_dns.as_deref(),
             task_environment: Some(&task_env),
         });
-    let mut executor = vec![crate::executor_process::executor_path(&launcher)
-        .display()
-        .to_string()];
-    executor.extend(executor_args);
+    // A custom executor image is itself the container: no mesos-docker-executor runs.
+    let executor = match &spec.executor {
+        Some(_) => Vec::new(),
+        None => {
+            let mut argv = vec![crate::executor_process::executor_path(&launcher)
+                .display()
+                .to_string()];
+            argv.extend(executor_args);
+            argv
+        }
+    };
     let executor_container = match &flags.docker_mesos_image {
         Some(image) if spec.executor.is_none() => {
             // The agent's executor environment, for its names: `run`'s endpoint port is
@@ -231,7 +280,14 @@ pub fn render(e: &Explanation) -> String {
             &format!("{} -> {} ({})", m.source, m.target, m.mode),
         );
     }
-    line("executor", &shell_words(&e.executor));
+    if e.executor.is_empty() {
+        line(
+            "executor",
+            "the executor image itself (it is the container below)",
+        );
+    } else {
+        line("executor", &shell_words(&e.executor));
+    }
     if let Some(argv) = &e.executor_container {
         line("executor in", &shell_words(argv));
     }

@@ -40,15 +40,18 @@ impl LaunchSpec {
         self.docker_info().map(|d| d.image.as_str())
     }
 
-    /// The DockerInfo that names the image: the task's, else the custom executor's.
+    /// The DockerInfo that names the image to pull: with a custom executor (Path B) its
+    /// image, which is what runs; else the task's.
     pub fn docker_info(&self) -> Option<&mesos_types::container::DockerInfo> {
         fn docker(
             c: Option<&mesos_types::container::ContainerInfo>,
         ) -> Option<&mesos_types::container::DockerInfo> {
             c.and_then(|c| c.docker.as_ref())
         }
-        docker(self.task.container.as_ref())
-            .or_else(|| docker(self.executor.as_ref().and_then(|e| e.container.as_ref())))
+        match &self.executor {
+            Some(executor) => docker(executor.container.as_ref()),
+            None => docker(self.task.container.as_ref()),
+        }
     }
 
     /// The framework's id (`prepare` always sets one).

@@ -242,3 +242,28 @@ fn a_bridge_network_executor_is_refused_before_anything_runs() {
     assert!(!run.sandbox().exists(), "a sandbox was created");
     run.assert_no_container();
 }
+
+#[test]
+fn explain_shows_the_executor_image_container_and_touches_nothing() {
+    require_executor_image();
+    let work = tempfile::tempdir().unwrap();
+    let work_dir = work.path().join("work");
+    let out = Command::new(BIN)
+        .arg(format!("--work_dir={}", work_dir.display()))
+        .arg("explain")
+        .arg(examples_dir().join("executor-image.json"))
+        .arg("--executor")
+        .arg(examples_dir().join("executor-image.executor.json"))
+        .arg("--json")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let e: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(e["image"], test_rig::EXAMPLE_EXECUTOR_IMAGE);
+    let argv: Vec<String> = serde_json::from_value(e["docker_run"].clone()).unwrap();
+    assert_eq!(argv.last().unwrap(), test_rig::EXAMPLE_EXECUTOR_IMAGE);
+    assert!(argv.windows(2).any(|w| w == ["--net", "host"]), "{argv:?}");
+    assert!(argv.iter().any(|a| a == "MESOS_AGENT_ENDPOINT"), "{argv:?}");
+    assert_eq!(e["executor"], serde_json::json!([]));
+    assert!(!work_dir.exists(), "explain created {}", work_dir.display());
+}
