@@ -68,26 +68,34 @@ fn executor_image_command(
         work: crate::paths::WorkDir::new(flags.work_dir()),
         agent_id: spec.task.agent_id.clone(),
     };
-    let framework_id = spec.framework_id();
-    let env = crate::executor_container::container_environment(
-        &crate::executor_launch::ExecutorEnvironment {
-            framework_id: &framework_id.value,
-            executor_id: &spec.executor_id.value,
-            agent_id: &spec.task.agent_id.value,
-            directory: sandbox,
-            agent_endpoint: "127.0.0.1:0",
-            checkpoint: spec.framework.checkpoint(),
-            shutdown_grace_period: flags.executor_shutdown_grace_period,
-            recovery_timeout: "15mins".parse().expect("a valid duration"),
-            subscription_backoff_max: "2secs".parse().expect("a valid duration"),
-            command_environment: &[],
-        },
-    );
+    let env = executor_environment_names(spec, flags, sandbox);
     let name = spec.container_name();
     crate::executor_container::run_command(&crate::run::executor_container_spec(
         &ctx, spec, executor, sandbox, &name, &env,
     ))
     .map_err(|e| BadInput(e.to_string()))
+}
+
+/// The agent's executor environment as `run` gives it, for its names: `run`'s endpoint port
+/// is only known once it listens, and values are never shown anyway.
+fn executor_environment_names(
+    spec: &LaunchSpec,
+    flags: &ContainerizerFlags,
+    sandbox: &Path,
+) -> std::collections::BTreeMap<String, String> {
+    let framework_id = spec.framework_id();
+    crate::executor_container::container_environment(&crate::executor_launch::ExecutorEnvironment {
+        framework_id: &framework_id.value,
+        executor_id: &spec.executor_id.value,
+        agent_id: &spec.task.agent_id.value,
+        directory: sandbox,
+        agent_endpoint: "127.0.0.1:0",
+        checkpoint: spec.framework.checkpoint(),
+        shutdown_grace_period: flags.executor_shutdown_grace_period,
+        recovery_timeout: "15mins".parse().expect("a valid duration"),
+        subscription_backoff_max: "2secs".parse().expect("a valid duration"),
+        command_environment: &[],
+    })
 }
 
 /// A mount of the task container.
@@ -195,23 +203,7 @@ pub async fn explain(
     };
     let executor_container = match &flags.docker_mesos_image {
         Some(image) if spec.executor.is_none() => {
-            // The agent's executor environment, for its names: `run`'s endpoint port is
-            // only known once it listens, and values are never shown anyway.
-            let framework_id = spec.framework_id();
-            let env = crate::executor_container::container_environment(
-                &crate::executor_launch::ExecutorEnvironment {
-                    framework_id: &framework_id.value,
-                    executor_id: &spec.executor_id.value,
-                    agent_id: &spec.task.agent_id.value,
-                    directory: sandbox,
-                    agent_endpoint: "127.0.0.1:0",
-                    checkpoint: spec.framework.checkpoint(),
-                    shutdown_grace_period: flags.executor_shutdown_grace_period,
-                    recovery_timeout: "15mins".parse().expect("a valid duration"),
-                    subscription_backoff_max: "2secs".parse().expect("a valid duration"),
-                    command_environment: &[],
-                },
-            );
+            let env = executor_environment_names(spec, flags, sandbox);
             let run = crate::mesos_image::run_command(
                 spec,
                 flags,
