@@ -12,35 +12,16 @@
 //! Needs `mesos-docker-executor` and `mesos-fetcher` next to the containerizer binary
 //! (`cargo build --workspace`; `scripts/test` does it first).
 
+mod common;
+
+use common::{eventually, text, Operator, BIN, LIMIT};
 use serde_json::{json, Value};
-use std::io::{Read, Write};
-use std::net::TcpStream;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
-use std::time::{Duration, Instant};
+use std::process::{Command, Stdio};
 use test_rig::ContainerGuard;
 
-const BIN: &str = env!("CARGO_BIN_EXE_mesos-docker-containerizer");
-/// Bound of every wait: generous, only there so that a hang fails instead of blocking.
-const LIMIT: Duration = Duration::from_secs(120);
 /// Where the workspace binaries are in the image (`--launcher_dir`).
 const IMAGE_BIN_DIR: &str = "/usr/bin";
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
-
-/// Polls `f` until it returns `Some`, failing the test with `what` after [`LIMIT`].
-fn eventually<T>(what: &str, mut f: impl FnMut() -> Option<T>) -> T {
-    let start = Instant::now();
-    loop {
-        if let Some(v) = f() {
-            return v;
-        }
-        assert!(start.elapsed() < LIMIT, "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(100));
-    }
-}
 
 /// Removes the image when dropped (after the containers using it: declare it first).
 struct ImageGuard(String);
@@ -261,62 +242,15 @@ impl ServeContainer {
     fn name(&self) -> &str {
         &self.guard.0
     }
+}
 
-    fn endpoint(&self) -> String {
-        format!("http://127.0.0.1:{}", self.port)
+impl Operator for ServeContainer {
+    fn port(&self) -> u16 {
+        self.port
     }
 
-    fn logs(&self) -> String {
+    fn log(&self) -> String {
         logs(self.name())
-    }
-
-    /// Runs a client command (on the host) against this serve.
-    fn cli(&self, args: &[&str]) -> Output {
-        let child = Command::new(BIN)
-            .args(args)
-            .arg(format!("--endpoint={}", self.endpoint()))
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        test_rig::wait_bounded(child, LIMIT)
-    }
-
-    fn ok(&self, args: &[&str]) -> String {
-        let out = self.cli(args);
-        assert!(
-            out.status.success(),
-            "{args:?} failed ({:?}): {}{}\nserve's log:\n{}",
-            out.status.code(),
-            text(&out.stdout),
-            text(&out.stderr),
-            self.logs()
-        );
-        text(&out.stdout)
-    }
-
-    /// One operator API call.
-    fn call(&self, body: Value) -> Value {
-        let body = body.to_string();
-        let mut s = TcpStream::connect(("127.0.0.1", self.port)).unwrap();
-        s.set_read_timeout(Some(LIMIT)).unwrap();
-        write!(
-            s,
-            "POST /api/v1 HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-            body.len()
-        )
-        .unwrap();
-        let mut response = String::new();
-        s.read_to_string(&mut response).unwrap();
-        assert!(response.starts_with("HTTP/1.1 200"), "{body}: {response}");
-        let body = response.split_once("\r\n\r\n").map(|(_, b)| b).unwrap();
-        serde_json::from_str(body).unwrap()
-    }
-
-    fn container(&self, cid: &str) -> Value {
-        let v = self.call(json!({"type": "GET_CONTAINERS", "get_containers": {"container_id": cid, "statistics": false}}));
-        v["get_containers"]["containers"][0].clone()
     }
 }
 
@@ -401,7 +335,7 @@ fn executors_in_their_own_containers_survive_a_restart_of_serves_container() {
     // Each executor runs in its own container next to its task's.
     for cid in [&kept, &orphaned] {
         let executor = format!("mesos-{cid}.executor");
-        assert_eq!(running(&executor), Some(true), "{}", serve.logs());
+        assert_eq!(running(&executor), Some(true), "{}", serve.log());
         assert_eq!(running(&format!("mesos-{cid}")), Some(true));
         let c = serve.container(cid);
         assert_eq!(c["task_state"], "TASK_RUNNING", "{c}");
@@ -451,7 +385,7 @@ fn executors_in_their_own_containers_survive_a_restart_of_serves_container() {
     let serve = ServeContainer::start(&image.0, &work_path, port);
     assert_eq!(serve.port, port);
     let c = serve.container(&kept);
-    assert_eq!(c["task_state"], "TASK_RUNNING", "{c}\n{}", serve.logs());
+    assert_eq!(c["task_state"], "TASK_RUNNING", "{c}\n{}", serve.log());
     assert_eq!(c["recovered"], true, "{c}");
     let ps = serve.ok(&["ps"]);
     assert!(

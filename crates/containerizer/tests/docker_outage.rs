@@ -14,49 +14,21 @@
 //! Needs `mesos-docker-executor` and `mesos-fetcher` next to the containerizer binary
 //! (`cargo build --workspace`; `scripts/test` does it first).
 
+mod common;
+
+use common::{eventually, launcher_dir, text, Operator, BIN, LIMIT};
 use serde_json::{json, Value};
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{Shutdown, TcpStream};
+use std::io::{BufRead, BufReader};
+use std::net::Shutdown;
 use std::os::unix::net::{UnixListener, UnixStream};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-const BIN: &str = env!("CARGO_BIN_EXE_mesos-docker-containerizer");
-/// Bound of every wait: generous, only there so that a hang fails instead of blocking.
-const LIMIT: Duration = Duration::from_secs(120);
 /// The real daemon behind the proxy.
 const DOCKER_SOCKET: &str = "/var/run/docker.sock";
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
-
-fn launcher_dir() -> PathBuf {
-    let dir = Path::new(BIN).parent().unwrap().to_path_buf();
-    for bin in ["mesos-docker-executor", "mesos-fetcher"] {
-        assert!(
-            dir.join(bin).exists(),
-            "{bin} is not in {}: run `cargo build --workspace` first (scripts/test does)",
-            dir.display()
-        );
-    }
-    dir
-}
-
-/// Polls `f` until it returns `Some`, failing the test with `what` after [`LIMIT`].
-fn eventually<T>(what: &str, mut f: impl FnMut() -> Option<T>) -> T {
-    let start = Instant::now();
-    loop {
-        if let Some(v) = f() {
-            return v;
-        }
-        assert!(start.elapsed() < LIMIT, "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(100));
-    }
-}
 
 /// A Unix-socket proxy in front of the Docker socket; see the module docs.
 struct DockerProxy {
@@ -173,55 +145,6 @@ impl Serve {
         Serve { work, child, port }
     }
 
-    fn log(&self) -> String {
-        std::fs::read_to_string(self.work.path().join("serve.log")).unwrap_or_default()
-    }
-
-    fn cli(&self, args: &[&str]) -> Output {
-        let child = Command::new(BIN)
-            .args(args)
-            .arg(format!("--endpoint=http://127.0.0.1:{}", self.port))
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        test_rig::wait_bounded(child, LIMIT)
-    }
-
-    /// One operator API call: (status code, body).
-    fn post(&self, body: &Value) -> (u16, String) {
-        let body = body.to_string();
-        let mut s = TcpStream::connect(("127.0.0.1", self.port)).unwrap();
-        s.set_read_timeout(Some(LIMIT)).unwrap();
-        write!(
-            s,
-            "POST /api/v1 HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-            body.len()
-        )
-        .unwrap();
-        let mut response = String::new();
-        s.read_to_string(&mut response).unwrap();
-        let status = response[9..12].parse().unwrap();
-        let body = response
-            .split_once("\r\n\r\n")
-            .map(|(_, b)| b.to_string())
-            .unwrap_or_default();
-        (status, body)
-    }
-
-    fn call(&self, body: Value) -> Value {
-        let (status, text) = self.post(&body);
-        assert_eq!(status, 200, "{body}: {text}");
-        serde_json::from_str(&text).unwrap()
-    }
-
-    fn container(&self, cid: &str) -> Value {
-        let v =
-            self.call(json!({"type": "GET_CONTAINERS", "get_containers": {"container_id": cid}}));
-        v["get_containers"]["containers"][0].clone()
-    }
-
     fn launch(&self, cid: &str) {
         let task = json!({
             "name": cid,
@@ -232,6 +155,23 @@ impl Serve {
         self.call(
             json!({"type": "LAUNCH_TASK", "launch_task": {"task": task, "container_id": cid}}),
         );
+    }
+}
+
+impl Operator for Serve {
+    fn port(&self) -> u16 {
+        self.port
+    }
+
+    fn log(&self) -> String {
+        std::fs::read_to_string(self.work.path().join("serve.log")).unwrap_or_default()
+    }
+
+    /// With statistics (the API's default): they need docker to locate the cgroup.
+    fn container(&self, cid: &str) -> Value {
+        let v =
+            self.call(json!({"type": "GET_CONTAINERS", "get_containers": {"container_id": cid}}));
+        v["get_containers"]["containers"][0].clone()
     }
 }
 

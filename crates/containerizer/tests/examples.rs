@@ -5,27 +5,16 @@
 //! Needs `mesos-docker-executor` and `mesos-fetcher` next to the containerizer binary
 //! (`cargo build --workspace` puts them there; `scripts/test` does it first).
 
+mod common;
+
+use common::{launcher_dir, text, BIN};
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-const BIN: &str = env!("CARGO_BIN_EXE_mesos-docker-containerizer");
-
 fn examples_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples")
-}
-
-fn launcher_dir() -> PathBuf {
-    let dir = Path::new(BIN).parent().unwrap().to_path_buf();
-    for bin in ["mesos-docker-executor", "mesos-fetcher"] {
-        assert!(
-            dir.join(bin).exists(),
-            "{bin} is not in {}: run `cargo build --workspace` first (scripts/test does)",
-            dir.display()
-        );
-    }
-    dir
 }
 
 /// One `run` in its own work dir.
@@ -98,10 +87,6 @@ fn states(out: &Output) -> Vec<String> {
         .filter_map(|l| l.split_whitespace().next())
         .map(|s| s.trim_end_matches(':').to_string())
         .collect()
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
 }
 
 #[test]

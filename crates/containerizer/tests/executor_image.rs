@@ -6,27 +6,18 @@
 //! Needs the image `mesos-test/example-executor:latest` (`scripts/setup` builds it) and
 //! `mesos-fetcher` next to the containerizer binary (`cargo build --workspace`).
 
+mod common;
+
+use common::{launcher_dir, text, BIN};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::Duration;
-
-const BIN: &str = env!("CARGO_BIN_EXE_mesos-docker-containerizer");
 
 /// Bound on one `run`, so a hang fails the test instead of the suite.
 const HANG_GUARD: Duration = Duration::from_secs(180);
 
 fn examples_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples")
-}
-
-fn launcher_dir() -> PathBuf {
-    let dir = Path::new(BIN).parent().unwrap().to_path_buf();
-    assert!(
-        dir.join("mesos-fetcher").exists(),
-        "mesos-fetcher is not in {}: run `cargo build --workspace` first (scripts/test does)",
-        dir.display()
-    );
-    dir
 }
 
 fn require_executor_image() {
@@ -104,10 +95,6 @@ impl Drop for Run {
         // A failing test must not leak its container.
         drop(test_rig::ContainerGuard(self.container_name()));
     }
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
 }
 
 /// The state of each printed update (`TASK_RUNNING`, `TASK_FINISHED: message` → its state).

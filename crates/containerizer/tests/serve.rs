@@ -11,44 +11,14 @@
 //! Needs `mesos-docker-executor` and `mesos-fetcher` next to the containerizer binary
 //! (`cargo build --workspace`; `scripts/test` does it first).
 
+mod common;
+
+use common::{eventually, launcher_dir, text, Operator, BIN, LIMIT};
 use serde_json::{json, Value};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
-use std::time::{Duration, Instant};
-
-const BIN: &str = env!("CARGO_BIN_EXE_mesos-docker-containerizer");
-/// Bound of every wait: generous, only there so that a hang fails instead of blocking.
-const LIMIT: Duration = Duration::from_secs(120);
-
-fn launcher_dir() -> PathBuf {
-    let dir = Path::new(BIN).parent().unwrap().to_path_buf();
-    for bin in ["mesos-docker-executor", "mesos-fetcher"] {
-        assert!(
-            dir.join(bin).exists(),
-            "{bin} is not in {}: run `cargo build --workspace` first (scripts/test does)",
-            dir.display()
-        );
-    }
-    dir
-}
-
-/// Polls `f` until it returns `Some`, failing the test with `what` after [`LIMIT`].
-fn eventually<T>(what: &str, mut f: impl FnMut() -> Option<T>) -> T {
-    let start = Instant::now();
-    loop {
-        if let Some(v) = f() {
-            return v;
-        }
-        assert!(start.elapsed() < LIMIT, "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(100));
-    }
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
+use std::process::{Child, Command, Stdio};
 
 /// A `serve` daemon with its own work dir, restartable on the same port.
 struct Daemon {
@@ -73,10 +43,6 @@ impl Daemon {
 
     fn work(&self) -> &Path {
         self.work.path()
-    }
-
-    fn endpoint(&self) -> String {
-        format!("http://127.0.0.1:{}", self.port)
     }
 
     /// Starts serve (on the port it had, if any) and waits for its address line.
@@ -117,10 +83,6 @@ impl Daemon {
         self.child = Some(child);
     }
 
-    fn log(&self) -> String {
-        std::fs::read_to_string(self.work().join("serve.log")).unwrap_or_default()
-    }
-
     /// `kill -9` of the daemon (its executors and containers keep running).
     fn kill9(&mut self) {
         if let Some(mut child) = self.child.take() {
@@ -136,66 +98,8 @@ impl Daemon {
             .to_string()
     }
 
-    /// Runs a client command against this daemon.
-    fn cli(&self, args: &[&str]) -> Output {
-        let child = Command::new(BIN)
-            .args(args)
-            .arg(format!("--endpoint={}", self.endpoint()))
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        test_rig::wait_bounded(child, LIMIT)
-    }
-
-    /// A client command that must succeed; its stdout.
-    fn ok(&self, args: &[&str]) -> String {
-        let out = self.cli(args);
-        assert!(
-            out.status.success(),
-            "{args:?} failed ({:?}): {}{}",
-            out.status.code(),
-            text(&out.stdout),
-            text(&out.stderr)
-        );
-        text(&out.stdout)
-    }
-
-    /// One operator API call over raw HTTP: (status code, body).
-    fn post(&self, body: &Value) -> (u16, String) {
-        let body = body.to_string();
-        let mut s = TcpStream::connect(("127.0.0.1", self.port)).unwrap();
-        s.set_read_timeout(Some(LIMIT)).unwrap();
-        write!(
-            s,
-            "POST /api/v1 HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-            body.len()
-        )
-        .unwrap();
-        let mut response = String::new();
-        s.read_to_string(&mut response).unwrap();
-        let status = response[9..12].parse().unwrap();
-        let body = response
-            .split_once("\r\n\r\n")
-            .map(|(_, b)| b.to_string())
-            .unwrap_or_default();
-        (status, body)
-    }
-
-    fn call(&self, body: Value) -> Value {
-        let (status, text) = self.post(&body);
-        assert_eq!(status, 200, "{body}: {text}");
-        serde_json::from_str(&text).unwrap()
-    }
-
     fn launch_raw(&self, task: Value, container_id: &str) {
         self.call(json!({"type": "LAUNCH_TASK", "launch_task": {"task": task, "container_id": container_id}}));
-    }
-
-    fn container(&self, cid: &str) -> Value {
-        let v = self.call(json!({"type": "GET_CONTAINERS", "get_containers": {"container_id": cid, "statistics": false}}));
-        v["get_containers"]["containers"][0].clone()
     }
 
     fn task_state(&self, cid: &str) -> String {
@@ -221,6 +125,16 @@ impl Daemon {
             .lines()
             .map(|l| serde_json::from_str(l).unwrap())
             .collect()
+    }
+}
+
+impl Operator for Daemon {
+    fn port(&self) -> u16 {
+        self.port
+    }
+
+    fn log(&self) -> String {
+        std::fs::read_to_string(self.work().join("serve.log")).unwrap_or_default()
     }
 }
 

@@ -1,0 +1,119 @@
+//! What the containerizer's integration tests share: the binaries, bounded waits, and the
+//! operator API of a `serve` (a child process or a container) as its client sees it.
+//! Each test file uses part of it.
+#![allow(dead_code)]
+
+use serde_json::{json, Value};
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+pub const BIN: &str = env!("CARGO_BIN_EXE_mesos-docker-containerizer");
+/// Bound of every wait: generous, only there so that a hang fails instead of blocking.
+pub const LIMIT: Duration = Duration::from_secs(120);
+
+pub fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+/// The directory of the containerizer binary, which must hold the executor and the fetcher
+/// (the default `--launcher_dir`).
+pub fn launcher_dir() -> PathBuf {
+    let dir = Path::new(BIN).parent().unwrap().to_path_buf();
+    for bin in ["mesos-docker-executor", "mesos-fetcher"] {
+        assert!(
+            dir.join(bin).exists(),
+            "{bin} is not in {}: run `cargo build --workspace` first (scripts/test does)",
+            dir.display()
+        );
+    }
+    dir
+}
+
+/// Polls `f` until it returns `Some`, failing the test with `what` after [`LIMIT`].
+pub fn eventually<T>(what: &str, mut f: impl FnMut() -> Option<T>) -> T {
+    let start = Instant::now();
+    loop {
+        if let Some(v) = f() {
+            return v;
+        }
+        assert!(start.elapsed() < LIMIT, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// A running `serve` as its clients reach it: the client commands and the operator API on
+/// 127.0.0.1:`port()`.
+pub trait Operator {
+    fn port(&self) -> u16;
+
+    /// Serve's log, for failure messages.
+    fn log(&self) -> String;
+
+    fn endpoint(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port())
+    }
+
+    /// Runs a client command against this serve.
+    fn cli(&self, args: &[&str]) -> Output {
+        let child = Command::new(BIN)
+            .args(args)
+            .arg(format!("--endpoint={}", self.endpoint()))
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        test_rig::wait_bounded(child, LIMIT)
+    }
+
+    /// A client command that must succeed; its stdout.
+    fn ok(&self, args: &[&str]) -> String {
+        let out = self.cli(args);
+        assert!(
+            out.status.success(),
+            "{args:?} failed ({:?}): {}{}\nserve's log:\n{}",
+            out.status.code(),
+            text(&out.stdout),
+            text(&out.stderr),
+            self.log()
+        );
+        text(&out.stdout)
+    }
+
+    /// One operator API call over raw HTTP: (status code, body).
+    fn post(&self, body: &Value) -> (u16, String) {
+        let body = body.to_string();
+        let mut s = TcpStream::connect(("127.0.0.1", self.port())).unwrap();
+        s.set_read_timeout(Some(LIMIT)).unwrap();
+        write!(
+            s,
+            "POST /api/v1 HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        )
+        .unwrap();
+        let mut response = String::new();
+        s.read_to_string(&mut response).unwrap();
+        let status = response[9..12].parse().unwrap();
+        let body = response
+            .split_once("\r\n\r\n")
+            .map(|(_, b)| b.to_string())
+            .unwrap_or_default();
+        (status, body)
+    }
+
+    /// An operator API call that must answer 200; its JSON.
+    fn call(&self, body: Value) -> Value {
+        let (status, text) = self.post(&body);
+        assert_eq!(status, 200, "{body}: {text}");
+        serde_json::from_str(&text).unwrap()
+    }
+
+    /// The container as `GET_CONTAINERS` shows it, without statistics.
+    fn container(&self, cid: &str) -> Value {
+        let v = self.call(json!({"type": "GET_CONTAINERS", "get_containers": {"container_id": cid, "statistics": false}}));
+        v["get_containers"]["containers"][0].clone()
+    }
+}
