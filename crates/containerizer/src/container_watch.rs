@@ -104,17 +104,7 @@ impl ContainerWatch {
     /// SIGKILLs the container in the background (`docker kill --signal=9`); [`Self::exited`]
     /// then resolves once docker has seen it die.
     pub fn start_kill(&self) {
-        let docker = self.docker.clone();
-        let name = self.name.clone();
-        tokio::spawn(async move {
-            match docker.kill(&name, libc::SIGKILL).await {
-                Ok(()) => tracing::info!(container = %name, "executor container killed"),
-                Err(e) if e.is_not_found() => {}
-                Err(e) => {
-                    tracing::warn!(container = %name, error = %e, "failed to kill the executor container")
-                }
-            }
-        });
+        crate::executor_container::kill_in_background(&self.docker, &self.name);
     }
 }
 

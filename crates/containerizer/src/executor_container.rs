@@ -213,18 +213,24 @@ impl ExecutorContainer {
     /// then returns once `docker run` has seen the container die. The counterpart of
     /// killing the executor process in Path A.
     pub fn start_kill(&self) {
-        let docker = self.docker.clone();
-        let name = self.name.clone();
-        tokio::spawn(async move {
-            match docker.kill(&name, libc::SIGKILL).await {
-                Ok(()) => tracing::info!(container = %name, "executor container killed"),
-                Err(e) if e.is_not_found() => {}
-                Err(e) => {
-                    tracing::warn!(container = %name, error = %e, "failed to kill the executor container")
-                }
-            }
-        });
+        kill_in_background(&self.docker, &self.name);
     }
+}
+
+/// SIGKILLs the executor container `name` (`docker kill --signal=9`) in a background task;
+/// a container already gone is fine.
+pub(crate) fn kill_in_background(docker: &Docker, name: &str) {
+    let docker = docker.clone();
+    let name = name.to_string();
+    tokio::spawn(async move {
+        match docker.kill(&name, libc::SIGKILL).await {
+            Ok(()) => tracing::info!(container = %name, "executor container killed"),
+            Err(e) if e.is_not_found() => {}
+            Err(e) => {
+                tracing::warn!(container = %name, error = %e, "failed to kill the executor container")
+            }
+        }
+    });
 }
 
 /// Runs the executor container and waits until it is seen running (at most

@@ -164,6 +164,28 @@ fn describe_command(command: &CommandInfo) -> String {
     }
 }
 
+/// The argv `mesos-docker-executor` gets for `spec` under the containerizer's `flags`:
+/// the agent's flags, with `--task_environment` from [`task_environment`].
+pub fn docker_executor_args(
+    spec: &LaunchSpec,
+    flags: &crate::flags::ContainerizerFlags,
+    sandbox: &Path,
+) -> Vec<String> {
+    let task_env = task_environment(spec);
+    executor_args(&ExecutorFlags {
+        docker: &flags.docker,
+        docker_socket: &flags.docker_socket,
+        container: &spec.container_name(),
+        sandbox_directory: sandbox,
+        mapped_directory: &flags.sandbox_directory,
+        launcher_dir: &flags.launcher_dir(),
+        stop_timeout: flags.docker_stop_timeout,
+        cgroups_enable_cfs: flags.cgroups_enable_cfs,
+        default_container_dns: flags.default_container_dns.as_deref(),
+        task_environment: Some(&task_env),
+    })
+}
+
 /// `--task_environment` for the executor: what the task container sees beyond its own
 /// environment (Mesos leaves this to hooks; we give `MESOS_TASK_ID`).
 pub fn task_environment(spec: &LaunchSpec) -> String {

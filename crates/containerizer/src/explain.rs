@@ -176,20 +176,7 @@ pub async fn explain(
         .map(|c| c.uris.iter().map(|u| u.value.clone()).collect())
         .unwrap_or_default();
     let launcher = flags.launcher_dir();
-    let task_env = crate::executor_launch::task_environment(spec);
-    let executor_args =
-        crate::executor_launch::executor_args(&crate::executor_launch::ExecutorFlags {
-            docker: &flags.docker,
-            docker_socket: &flags.docker_socket,
-            container: &spec.container_name(),
-            sandbox_directory: sandbox,
-            mapped_directory: &flags.sandbox_directory,
-            launcher_dir: &launcher,
-            stop_timeout: flags.docker_stop_timeout,
-            cgroups_enable_cfs: flags.cgroups_enable_cfs,
-            default_container_dns: flags.default_container_dns.as_deref(),
-            task_environment: Some(&task_env),
-        });
+    let executor_args = crate::executor_launch::docker_executor_args(spec, flags, sandbox);
     // A custom executor image is itself the container: no mesos-docker-executor runs.
     let executor = match &spec.executor {
         Some(_) => Vec::new(),

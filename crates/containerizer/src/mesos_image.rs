@@ -32,7 +32,6 @@
 //!   `--docker_remove_delay` as before.
 
 use crate::executor_container::ExecutorContainerError;
-use crate::executor_launch::{executor_args, task_environment, ExecutorFlags};
 use crate::flags::ContainerizerFlags;
 use crate::prepare::LaunchSpec;
 use docker_cli::{build_run_command, Docker, MesosLabels, RunCommand, RunOptions};
@@ -55,19 +54,7 @@ pub fn run_options(
     env: &BTreeMap<String, String>,
 ) -> RunOptions {
     let launcher_dir = flags.launcher_dir();
-    let task_env = task_environment(spec);
-    let args = executor_args(&ExecutorFlags {
-        docker: &flags.docker,
-        docker_socket: &flags.docker_socket,
-        container: &spec.container_name(),
-        sandbox_directory: sandbox,
-        mapped_directory: &flags.sandbox_directory,
-        launcher_dir: &launcher_dir,
-        stop_timeout: flags.docker_stop_timeout,
-        cgroups_enable_cfs: flags.cgroups_enable_cfs,
-        default_container_dns: flags.default_container_dns.as_deref(),
-        task_environment: Some(&task_env),
-    });
+    let args = crate::executor_launch::docker_executor_args(spec, flags, sandbox);
     let executor = crate::executor_process::executor_path(&launcher_dir);
     let socket = flags.docker_socket.display().to_string();
     let sandbox_path = sandbox.display().to_string();

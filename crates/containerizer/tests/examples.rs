@@ -186,34 +186,6 @@ fn bridge_reports_the_container_ip() {
     run.assert_no_container();
 }
 
-/// A one-file HTTP server on loopback for the fetch example.
-fn serve_once(body: Vec<u8>) -> (String, std::thread::JoinHandle<()>) {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let addr = listener.local_addr().unwrap().to_string();
-    let handle = std::thread::spawn(move || {
-        // The fetcher may probe and then GET: serve a few connections, then stop.
-        listener.set_nonblocking(false).unwrap();
-        for stream in listener.incoming().take(2) {
-            let Ok(mut stream) = stream else { break };
-            let mut buf = [0u8; 4096];
-            let n = stream.read(&mut buf).unwrap_or(0);
-            let head = String::from_utf8_lossy(&buf[..n]).to_string();
-            let header = format!(
-                "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-                body.len()
-            );
-            let _ = stream.write_all(header.as_bytes());
-            if !head.starts_with("HEAD") {
-                let _ = stream.write_all(&body);
-            }
-            if head.starts_with("GET") {
-                break;
-            }
-        }
-    });
-    (addr, handle)
-}
-
 #[test]
 fn fetch_extracts_an_archive_into_the_sandbox_and_runs_it() {
     let run = Run::new();
@@ -232,7 +204,7 @@ fn fetch_extracts_an_archive_into_the_sandbox_and_runs_it() {
         .status()
         .unwrap();
     assert!(status.success());
-    let (addr, server) = serve_once(std::fs::read(&archive).unwrap());
+    let (addr, _) = serve_counting(std::fs::read(&archive).unwrap());
     let task = src.path().join("fetch.json");
     let json = std::fs::read_to_string(examples_dir().join("fetch.json"))
         .unwrap()
@@ -251,13 +223,12 @@ fn fetch_extracts_an_archive_into_the_sandbox_and_runs_it() {
     );
     let stdout = run.sandbox_file("stdout");
     assert!(stdout.contains("hello from the fetched app"), "{stdout}");
-    server.join().unwrap();
     run.assert_no_container();
 }
 
 /// An HTTP server on loopback that serves `body` to every request until the test ends, and
 /// counts the GETs.
-fn serve_counting(body: &'static [u8]) -> (String, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+fn serve_counting(body: Vec<u8>) -> (String, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
     use std::sync::atomic::{AtomicUsize, Ordering};
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = listener.local_addr().unwrap().to_string();
@@ -276,7 +247,7 @@ fn serve_counting(body: &'static [u8]) -> (String, std::sync::Arc<std::sync::ato
             let _ = stream.write_all(header.as_bytes());
             if head.starts_with("GET") {
                 counter.fetch_add(1, Ordering::SeqCst);
-                let _ = stream.write_all(body);
+                let _ = stream.write_all(&body);
             }
         }
     });
@@ -286,7 +257,7 @@ fn serve_counting(body: &'static [u8]) -> (String, std::sync::Arc<std::sync::ato
 #[test]
 fn a_cached_uri_is_downloaded_once_across_runs() {
     let cache = tempfile::tempdir().unwrap();
-    let (addr, gets) = serve_counting(b"cached payload\n");
+    let (addr, gets) = serve_counting(b"cached payload\n".to_vec());
     let src = tempfile::tempdir().unwrap();
     let task = src.path().join("cached.json");
     let json = format!(

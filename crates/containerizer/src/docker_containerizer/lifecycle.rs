@@ -8,8 +8,7 @@ use super::{Container, DockerContainerizer};
 use crate::container_watch::ContainerWatch;
 use crate::executor_container::{self, ExecutorHandle};
 use crate::executor_launch::{
-    command_executor_info, executor_args, executor_environment, task_environment,
-    ExecutorEnvironment, ExecutorFlags,
+    command_executor_info, docker_executor_args, executor_environment, ExecutorEnvironment,
 };
 use crate::process_watch::ProcessIdentity;
 use crate::record::{ContainerState, Termination};
@@ -397,19 +396,7 @@ async fn start_executor(
                 )
             }
             (None, None) => {
-                let task_env = task_environment(spec);
-                let args = executor_args(&ExecutorFlags {
-                    docker: &flags.docker,
-                    docker_socket: &flags.docker_socket,
-                    container: &spec.container_name(),
-                    sandbox_directory: sandbox,
-                    mapped_directory: &flags.sandbox_directory,
-                    launcher_dir: &launcher_dir,
-                    stop_timeout: flags.docker_stop_timeout,
-                    cgroups_enable_cfs: flags.cgroups_enable_cfs,
-                    default_container_dns: flags.default_container_dns.as_deref(),
-                    task_environment: Some(&task_env),
-                });
+                let args = docker_executor_args(spec, flags, sandbox);
                 let command_env: Vec<(String, String)> = executor_info
                     .command
                     .as_ref()
