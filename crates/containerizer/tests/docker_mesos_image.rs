@@ -14,7 +14,7 @@
 
 mod common;
 
-use common::{eventually, text, Operator, BIN, LIMIT};
+use common::{eventually, remove_agent_containers, text, Operator, BIN, LIMIT};
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -42,22 +42,7 @@ struct AgentContainers(PathBuf);
 
 impl Drop for AgentContainers {
     fn drop(&mut self) {
-        let Ok(agent) = std::fs::read_to_string(self.0.join("meta/agent_id")) else {
-            return;
-        };
-        let out = Command::new("docker")
-            .args([
-                "ps",
-                "-aq",
-                "--filter",
-                &format!("label=mesos.agent_id={}", agent.trim()),
-            ])
-            .output();
-        if let Ok(out) = out {
-            for id in text(&out.stdout).split_whitespace() {
-                drop(ContainerGuard(id.to_string()));
-            }
-        }
+        remove_agent_containers(&self.0);
     }
 }
 

@@ -16,13 +16,12 @@
 
 mod common;
 
-use common::{eventually, launcher_dir, text, Operator, BIN, LIMIT};
+use common::{eventually, kill_executors_of, spawn_serve, text, Operator};
 use serde_json::{json, Value};
-use std::io::{BufRead, BufReader};
 use std::net::Shutdown;
 use std::os::unix::net::{UnixListener, UnixStream};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -120,28 +119,8 @@ struct Serve {
 impl Serve {
     fn start(docker_socket: &Path) -> Serve {
         let work = tempfile::tempdir().unwrap();
-        let log = std::fs::File::create(work.path().join("serve.log")).unwrap();
-        let mut child = Command::new(BIN)
-            .arg(format!("--work_dir={}", work.path().display()))
-            .arg(format!("--launcher_dir={}", launcher_dir().display()))
-            .arg(format!("--docker_socket={}", docker_socket.display()))
-            .args(["serve", "--port", "0"])
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::from(log))
-            .spawn()
-            .unwrap();
-        let stdout = child.stdout.take().unwrap();
-        let (tx, rx) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            let mut lines = BufReader::new(stdout).lines();
-            if let Some(Ok(line)) = lines.next() {
-                let _ = tx.send(line);
-            }
-            for _ in lines {}
-        });
-        let line = rx.recv_timeout(LIMIT).expect("serve announces its address");
-        let port = line.rsplit(':').next().unwrap().parse().unwrap();
+        let flags = [format!("--docker_socket={}", docker_socket.display())];
+        let (child, port) = spawn_serve(work.path(), &flags, 0);
         Serve { work, child, port }
     }
 
@@ -179,26 +158,7 @@ impl Drop for Serve {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
-        // Executors outlive serve on purpose: stop the ones this test started.
-        let work = self.work.path().display().to_string();
-        let Ok(entries) = std::fs::read_dir(self.work.path().join("meta/containers")) else {
-            return;
-        };
-        for entry in entries.flatten() {
-            let pid = std::fs::read_to_string(entry.path().join("state.json"))
-                .ok()
-                .and_then(|s| serde_json::from_str::<Value>(&s).ok())
-                .and_then(|v| v["executor_pid"].as_u64());
-            let Some(pid) = pid else { continue };
-            let cmdline =
-                std::fs::read_to_string(format!("/proc/{pid}/cmdline")).unwrap_or_default();
-            if cmdline.contains("mesos-docker-executor") && cmdline.contains(&work) {
-                let _ = nix::sys::signal::kill(
-                    nix::unistd::Pid::from_raw(pid as i32),
-                    nix::sys::signal::Signal::SIGKILL,
-                );
-            }
-        }
+        kill_executors_of(self.work.path());
     }
 }
 

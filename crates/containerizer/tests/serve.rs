@@ -13,12 +13,14 @@
 
 mod common;
 
-use common::{eventually, launcher_dir, text, Operator, BIN, LIMIT};
+use common::{
+    eventually, kill_executors_of, remove_agent_containers, spawn_serve, text, Operator, BIN, LIMIT,
+};
 use serde_json::{json, Value};
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command};
 
 /// A `serve` daemon with its own work dir, restartable on the same port.
 struct Daemon {
@@ -47,39 +49,8 @@ impl Daemon {
 
     /// Starts serve (on the port it had, if any) and waits for its address line.
     fn spawn(&mut self) {
-        let log = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(self.work().join("serve.log"))
-            .unwrap();
-        let mut child = Command::new(BIN)
-            .arg(format!("--work_dir={}", self.work().display()))
-            .arg(format!("--launcher_dir={}", launcher_dir().display()))
-            .args(&self.flags)
-            .args(["serve", "--port", &self.port.to_string()])
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::from(log))
-            .spawn()
-            .unwrap();
-        let stdout = child.stdout.take().unwrap();
-        let (tx, rx) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            let mut lines = BufReader::new(stdout).lines();
-            if let Some(Ok(line)) = lines.next() {
-                let _ = tx.send(line);
-            }
-            // Keep draining so the daemon never blocks on a full pipe.
-            for _ in lines {}
-        });
-        let line = rx.recv_timeout(LIMIT).unwrap_or_else(|_| {
-            let _ = child.kill();
-            panic!("serve did not announce its address; log:\n{}", self.log())
-        });
-        let addr = line
-            .strip_prefix("listening on http://")
-            .unwrap_or_else(|| panic!("unexpected first line {line:?}"));
-        self.port = addr.rsplit(':').next().unwrap().parse().unwrap();
+        let (child, port) = spawn_serve(self.work(), &self.flags, self.port);
+        self.port = port;
         self.child = Some(child);
     }
 
@@ -141,43 +112,8 @@ impl Operator for Daemon {
 impl Drop for Daemon {
     fn drop(&mut self) {
         self.kill9();
-        // Executors outlive serve on purpose: stop the ones this test started.
-        if let Ok(entries) = std::fs::read_dir(self.work().join("meta/containers")) {
-            for entry in entries.flatten() {
-                let state = std::fs::read_to_string(entry.path().join("state.json"));
-                let pid = state
-                    .ok()
-                    .and_then(|s| serde_json::from_str::<Value>(&s).ok())
-                    .and_then(|v| v["executor_pid"].as_u64());
-                if let Some(pid) = pid {
-                    let cmdline =
-                        std::fs::read_to_string(format!("/proc/{pid}/cmdline")).unwrap_or_default();
-                    if cmdline.contains("mesos-docker-executor")
-                        && cmdline.contains(&self.work().display().to_string())
-                    {
-                        let _ = nix::sys::signal::kill(
-                            nix::unistd::Pid::from_raw(pid as i32),
-                            nix::sys::signal::Signal::SIGKILL,
-                        );
-                    }
-                }
-            }
-        }
-        if let Ok(agent) = std::fs::read_to_string(self.work().join("meta/agent_id")) {
-            let out = Command::new("docker")
-                .args([
-                    "ps",
-                    "-aq",
-                    "--filter",
-                    &format!("label=mesos.agent_id={}", agent.trim()),
-                ])
-                .output();
-            if let Ok(out) = out {
-                for id in text(&out.stdout).split_whitespace() {
-                    drop(test_rig::ContainerGuard(id.to_string()));
-                }
-            }
-        }
+        kill_executors_of(self.work());
+        remove_agent_containers(self.work());
     }
 }
 

@@ -117,3 +117,89 @@ pub trait Operator {
         v["get_containers"]["containers"][0].clone()
     }
 }
+
+/// Starts `mesos-docker-containerizer <flags> serve --port <port>` (0: any free port) on
+/// the work dir `work`, its log in `<work>/serve.log`, and waits for its address line; the
+/// child and the port it listens on.
+pub fn spawn_serve(work: &Path, flags: &[String], port: u16) -> (std::process::Child, u16) {
+    use std::io::{BufRead, BufReader};
+    let log = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(work.join("serve.log"))
+        .unwrap();
+    let mut child = Command::new(BIN)
+        .arg(format!("--work_dir={}", work.display()))
+        .arg(format!("--launcher_dir={}", launcher_dir().display()))
+        .args(flags)
+        .args(["serve", "--port", &port.to_string()])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::from(log))
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut lines = BufReader::new(stdout).lines();
+        if let Some(Ok(line)) = lines.next() {
+            let _ = tx.send(line);
+        }
+        // Keep draining so the daemon never blocks on a full pipe.
+        for _ in lines {}
+    });
+    let line = rx.recv_timeout(LIMIT).unwrap_or_else(|_| {
+        let _ = child.kill();
+        panic!(
+            "serve did not announce its address; log:\n{}",
+            std::fs::read_to_string(work.join("serve.log")).unwrap_or_default()
+        )
+    });
+    let addr = line
+        .strip_prefix("listening on http://")
+        .unwrap_or_else(|| panic!("unexpected first line {line:?}"));
+    (child, addr.rsplit(':').next().unwrap().parse().unwrap())
+}
+
+/// SIGKILLs the executor processes a serve on `work` started (they outlive serve on
+/// purpose), found by their checkpointed pid and checked by their command line.
+pub fn kill_executors_of(work: &Path) {
+    let Ok(entries) = std::fs::read_dir(work.join("meta/containers")) else {
+        return;
+    };
+    let work = work.display().to_string();
+    for entry in entries.flatten() {
+        let pid = std::fs::read_to_string(entry.path().join("state.json"))
+            .ok()
+            .and_then(|s| serde_json::from_str::<Value>(&s).ok())
+            .and_then(|v| v["executor_pid"].as_u64());
+        let Some(pid) = pid else { continue };
+        let cmdline = std::fs::read_to_string(format!("/proc/{pid}/cmdline")).unwrap_or_default();
+        if cmdline.contains("mesos-docker-executor") && cmdline.contains(&work) {
+            let _ = nix::sys::signal::kill(
+                nix::unistd::Pid::from_raw(pid as i32),
+                nix::sys::signal::Signal::SIGKILL,
+            );
+        }
+    }
+}
+
+/// Removes every container labelled with the agent id of the work dir `work`.
+pub fn remove_agent_containers(work: &Path) {
+    let Ok(agent) = std::fs::read_to_string(work.join("meta/agent_id")) else {
+        return;
+    };
+    let out = Command::new("docker")
+        .args([
+            "ps",
+            "-aq",
+            "--filter",
+            &format!("label=mesos.agent_id={}", agent.trim()),
+        ])
+        .output();
+    if let Ok(out) = out {
+        for id in text(&out.stdout).split_whitespace() {
+            drop(test_rig::ContainerGuard(id.to_string()));
+        }
+    }
+}
