@@ -225,9 +225,10 @@ fn launch_ps_usage_update_logs_kill_wait_destroy() {
     assert!(inspect["executor_pid"].as_u64().is_some(), "{inspect}");
     assert_eq!(inspect["statuses"][1]["state"], "TASK_RUNNING");
 
-    // Usage from the cgroups: 64 MB task + 32 MB command executor allowance.
+    // Usage from the cgroups: the task's 64 MB alone (a command task's container never gets
+    // the command executor's 32 MB allowance, as under a real agent).
     let usage: Value = serde_json::from_str(&d.ok(&["usage", &cid])).unwrap();
-    assert_eq!(usage["mem_limit_bytes"], 96u64 << 20, "{usage}");
+    assert_eq!(usage["mem_limit_bytes"], 64u64 << 20, "{usage}");
     assert!(usage["cpus_user_time_secs"].as_f64().is_some(), "{usage}");
     assert!(usage["mem_rss_bytes"].as_u64().is_some(), "{usage}");
 

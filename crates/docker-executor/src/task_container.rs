@@ -1,15 +1,15 @@
-//! The task container's `docker run` options (spec §3.4), from the TaskInfo and what the agent
-//! told the executor. One function so that the executor and the containerizer's `explain`
+//! The task container's `docker run` options, from the TaskInfo and what the agent told the
+//! executor. One function so that the executor and the containerizer's `explain`
 //! cannot disagree about the argv; [`docker_cli::build_run_command`] turns the options into
 //! the argv.
 //!
-//! Resource requests are the task's plus its executor's: the task's `executor.resources`
-//! when it has them, else the command executor's allocation the agent adds (0.1 cpus,
-//! 32 MB). Mesos's agent applies that sum to the container's cgroups after the start; we put
-//! it on the `docker run` line so the container never runs with less than it ends up with.
+//! Resource requests are the task's, plus its `executor.resources` when the TaskInfo carries
+//! an executor. A command task's TaskInfo carries none, so its container gets the task's
+//! resources alone: that is what a real Mesos agent's containers get too (the agent's later
+//! resource updates are "ignored for a command task", so the command executor's 0.1 cpus /
+//! 32 MB never reach the container's cgroups).
 
 use docker_cli::{ContainerDnsInfo, DockerError, MesosLabels, RunOptions};
-use mesos_types::resources::Resource;
 use mesos_types::task::TaskInfo;
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -64,12 +64,8 @@ pub fn task_run_options(
         container.mapped_directory,
     );
     let mut resources = task.resources.clone();
-    match &task.executor {
-        Some(executor) => resources.extend(executor.resources.iter().cloned()),
-        None => {
-            resources.push(Resource::scalar("cpus", COMMAND_EXECUTOR_CPUS));
-            resources.push(Resource::scalar("mem", COMMAND_EXECUTOR_MEM_MB));
-        }
+    if let Some(executor) = &task.executor {
+        resources.extend(executor.resources.iter().cloned());
     }
     options.resources = Some(resources);
     options.limits = task.limits.clone();
@@ -135,10 +131,13 @@ mod tests {
             run.args,
             [
                 "run",
+                // The task's 0.5 cpus / 16 MB alone (memory raised to docker's 32 MB
+                // floor): a command task's container never gets the command executor's
+                // allowance (a real agent's doesn't either).
                 "--cpu-shares",
-                "614",
+                "512",
                 "--memory",
-                "50331648",
+                "33554432",
                 "-e",
                 "A",
                 "-e",
@@ -184,7 +183,7 @@ mod tests {
     }
 
     #[test]
-    fn executor_resources_replace_the_command_executor_defaults() {
+    fn an_executor_in_the_task_adds_its_resources() {
         let task: TaskInfo = from_json_str(
             r#"{"name":"t","task_id":{"value":"t"},"agent_id":{"value":"S"},
                 "resources":[{"name":"cpus","type":"SCALAR","scalar":{"value":1}},{"name":"mem","type":"SCALAR","scalar":{"value":64}}],

@@ -254,11 +254,11 @@ impl Container {
     }
 }
 
-/// The limits `docker run` gives the container at launch: the task's resources plus the
-/// command executor's allowance for a command task (as `mesos-docker-executor` computes its
-/// `docker run` flags), the custom executor's resources for an executor container.
+/// The limits `docker run` gives the container at launch: the task's resources alone for a
+/// command task (as `mesos-docker-executor` computes its `docker run` flags, and as a real
+/// agent's command-task containers get them), the custom executor's resources for an
+/// executor container.
 fn initial_limits(spec: &LaunchSpec) -> ContainerLimits {
-    use docker_executor::task_container::{COMMAND_EXECUTOR_CPUS, COMMAND_EXECUTOR_MEM_MB};
     let scalar = |resources: &[mesos_types::resources::Resource], name: &str| -> Option<f64> {
         let total: f64 = resources
             .iter()
@@ -269,8 +269,8 @@ fn initial_limits(spec: &LaunchSpec) -> ContainerLimits {
     };
     match &spec.executor {
         None => ContainerLimits {
-            cpus: scalar(&spec.task.resources, "cpus").map(|c| c + COMMAND_EXECUTOR_CPUS),
-            mem_mb: scalar(&spec.task.resources, "mem").map(|m| m + COMMAND_EXECUTOR_MEM_MB),
+            cpus: scalar(&spec.task.resources, "cpus"),
+            mem_mb: scalar(&spec.task.resources, "mem"),
         },
         Some(e) => ContainerLimits {
             cpus: scalar(&e.resources, "cpus"),
