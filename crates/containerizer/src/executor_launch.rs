@@ -96,7 +96,8 @@ pub fn executor_environment(e: &ExecutorEnvironment<'_>) -> BTreeMap<String, Str
     set("MESOS_DIRECTORY", e.directory.display().to_string());
     set("MESOS_SLAVE_ID", e.agent_id.into());
     set("MESOS_AGENT_ENDPOINT", e.agent_endpoint.into());
-    set("MESOS_SLAVE_PID", format!("slave(1)@{}", e.agent_endpoint));
+    // No MESOS_SLAVE_PID: our endpoint hosts only the v1 API, and mesos-docker-executor speaks
+    // the libprocess (v0) protocol whenever that variable names an agent.
     set(
         "MESOS_CHECKPOINT",
         if e.checkpoint { "1" } else { "0" }.into(),

@@ -1,8 +1,8 @@
-//! Staying subscribed: the reconnect loop, and the reliability of status updates (spec §1.11,
-//! §5.1). Every update is stored in the [`Outbox`] before it is sent, removed only by its
-//! ACKNOWLEDGED, and resent — oldest first, byte-identical — in the `unacknowledged_updates`
-//! of the next SUBSCRIBE. Updates go one at a time over a single call connection so the
-//! agent sees them in order.
+//! The v1 (HTTP) transport: staying subscribed, and the reliability of status updates. Every
+//! update is stored in the [`Outbox`] before it is sent, removed only by its ACKNOWLEDGED,
+//! and resent — oldest first, byte-identical — in the `unacknowledged_updates` of the next
+//! SUBSCRIBE. Updates go one at a time over a single call connection so the agent sees them
+//! in order. The [`Outbox`] and [`AgentMsg`] are shared with the v0 transport ([`crate::v0`]).
 
 use crate::client::{AgentClient, CallConnection, ClientError, EventStream};
 use mesos_types::executor::{Call, Event, Subscribe, Update};
@@ -14,9 +14,9 @@ use std::time::Duration;
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 
-/// One call waiting for the call connection.
+/// One call waiting for the connection to the agent.
 #[derive(Debug)]
-enum Outgoing {
+pub(crate) enum Outgoing {
     Update([u8; 16]),
     Message(Vec<u8>),
 }
@@ -62,8 +62,58 @@ impl Outbox {
         let _ = self.lock().queue.send(Outgoing::Message(data));
     }
 
+    /// Creates an empty outbox and the queue the transport sends from.
+    pub(crate) fn new(
+        framework_id: FrameworkId,
+        executor_id: ExecutorId,
+    ) -> (Self, mpsc::UnboundedReceiver<Outgoing>) {
+        let (queue, queue_rx) = mpsc::unbounded_channel();
+        let outbox = Outbox {
+            state: Arc::new(Mutex::new(OutboxState {
+                updates: Vec::new(),
+                tasks: Vec::new(),
+                queue,
+            })),
+            framework_id,
+            executor_id,
+        };
+        (outbox, queue_rx)
+    }
+
+    /// The stored status of the update `uuid`, if not acknowledged yet.
+    pub(crate) fn status(&self, uuid: [u8; 16]) -> Option<TaskStatus> {
+        let s = self.lock();
+        s.updates
+            .iter()
+            .find(|(u, _)| *u == uuid)
+            .map(|(_, update)| update.status.clone())
+    }
+
+    /// Everything not acknowledged yet, oldest first: the tasks and the updates' statuses.
+    /// Drops the queued sends of those updates in the same critical section (the caller
+    /// sends them all at once).
+    pub(crate) fn unacknowledged(
+        &self,
+        queue: &mut mpsc::UnboundedReceiver<Outgoing>,
+    ) -> (Vec<TaskInfo>, Vec<TaskStatus>) {
+        let s = self.lock();
+        while queue.try_recv().is_ok() {}
+        (
+            s.tasks.clone(),
+            s.updates.iter().map(|(_, u)| u.status.clone()).collect(),
+        )
+    }
+
+    pub(crate) fn framework_id(&self) -> &FrameworkId {
+        &self.framework_id
+    }
+
+    pub(crate) fn executor_id(&self) -> &ExecutorId {
+        &self.executor_id
+    }
+
     /// Applies an ACKNOWLEDGED: the update leaves the list, and so does its task.
-    fn acknowledge(&self, task_id: &mesos_types::TaskId, uuid: &[u8]) {
+    pub(crate) fn acknowledge(&self, task_id: &mesos_types::TaskId, uuid: &[u8]) {
         let mut s = self.lock();
         s.updates.retain(|(u, _)| u.as_slice() != uuid);
         s.tasks.retain(|t| &t.task_id != task_id);
@@ -140,23 +190,14 @@ pub fn start<M: From<AgentMsg> + Send + 'static>(
     policy: ConnectionPolicy,
     to_task: mpsc::UnboundedSender<M>,
 ) -> (Outbox, impl std::future::Future<Output = ()> + Send) {
-    let (queue, queue_rx) = mpsc::unbounded_channel();
-    let outbox = Outbox {
-        state: Arc::new(Mutex::new(OutboxState {
-            updates: Vec::new(),
-            tasks: Vec::new(),
-            queue,
-        })),
-        framework_id,
-        executor_id,
-    };
+    let (outbox, queue_rx) = Outbox::new(framework_id, executor_id);
     let fut = run(client, policy, outbox.clone(), queue_rx, to_task);
     (outbox, fut)
 }
 
 /// A uniformly random duration in `[0, max]` (the agent's re-registration window is short:
 /// retry soon, but not in lockstep with other executors).
-fn jitter(max: Duration) -> Duration {
+pub(crate) fn jitter(max: Duration) -> Duration {
     let r = uuid::Uuid::new_v4().as_u128() as u64;
     let nanos = max.as_nanos().min(u64::MAX as u128) as u64;
     if nanos == 0 {
@@ -165,8 +206,15 @@ fn jitter(max: Duration) -> Duration {
     Duration::from_nanos(r % (nanos + 1))
 }
 
+/// A subscription that ends sooner than this after it began counts as refused: the next
+/// attempt backs off instead of following at once.
+const SHORT_SESSION: Duration = Duration::from_secs(1);
+
 enum SessionEnd {
     Disconnected(String),
+    /// The agent sent SHUTDOWN: the executor is ending; subscribing again would only be
+    /// answered with another SHUTDOWN.
+    ShutDown,
     /// The task side is gone: nothing left to do.
     Closed,
 }
@@ -183,11 +231,13 @@ async fn run<M: From<AgentMsg>>(
     let mut subscribed_once = false;
     // Armed at the first disconnection; not re-armed by failed attempts.
     let mut recovery_deadline: Option<Instant> = None;
+    let mut previous_session_short = false;
     loop {
         let call = outbox.subscribe_call(&mut queue);
         match connect(&client, &call).await {
             Ok((stream, calls)) => {
                 subscribed_once = true;
+                let session_start = Instant::now();
                 match session(
                     stream,
                     calls,
@@ -199,6 +249,10 @@ async fn run<M: From<AgentMsg>>(
                 .await
                 {
                     SessionEnd::Closed => return,
+                    SessionEnd::ShutDown => {
+                        tracing::info!("the agent asked us to shut down; not subscribing again");
+                        return;
+                    }
                     SessionEnd::Disconnected(why) => {
                         tracing::warn!(reason = %why, "disconnected from the agent");
                         if !tell(AgentMsg::Disconnected) {
@@ -213,8 +267,14 @@ async fn run<M: From<AgentMsg>>(
                     return;
                 }
                 recovery_deadline = Some(Instant::now() + policy.recovery_timeout);
-                // First attempt at once, as the Mesos library does.
-                continue;
+                let short = session_start.elapsed() < SHORT_SESSION;
+                // First attempt at once, as the Mesos library does; after a subscription
+                // that ended at once, back off like a failed attempt.
+                if !(short && previous_session_short) {
+                    previous_session_short = short;
+                    continue;
+                }
+                previous_session_short = short;
             }
             Err(e) => match &e {
                 ClientError::NotReady { .. } | ClientError::Connect { .. } => {
@@ -275,6 +335,7 @@ async fn session(
     tell: &impl Fn(AgentMsg) -> bool,
     call_timeout: Duration,
 ) -> SessionEnd {
+    let mut shut_down = false;
     loop {
         tokio::select! {
             event = stream.next() => match event {
@@ -282,11 +343,14 @@ async fn session(
                     if let Event::Acknowledged(ack) = &event {
                         outbox.acknowledge(&ack.task_id, &ack.uuid);
                     }
+                    shut_down |= matches!(event, Event::Shutdown);
                     if !tell(AgentMsg::Event(event)) {
                         return SessionEnd::Closed;
                     }
                 }
+                Ok(None) if shut_down => return SessionEnd::ShutDown,
                 Ok(None) => return SessionEnd::Disconnected("the event stream ended".into()),
+                Err(_) if shut_down => return SessionEnd::ShutDown,
                 Err(e) => return SessionEnd::Disconnected(e.to_string()),
             },
             out = queue.recv() => {

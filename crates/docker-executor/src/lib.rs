@@ -1,10 +1,11 @@
 //! `mesos-docker-executor`: runs one Mesos task as a Docker container and reports it to the
-//! agent over the v1 Executor HTTP API (spec: `docker-executor.md`).
+//! agent, over the libprocess (v0) protocol when the agent gives `MESOS_SLAVE_PID` (a real
+//! Mesos agent) and over the v1 Executor HTTP API otherwise (docs/executor.md).
 //!
-//! Layout: [`flags`] and [`env`] read the agent's command line and environment; [`client`]
-//! and [`connection`] keep the executor subscribed and its status updates reliable;
-//! [`runner`] is the task's life; [`task_container`] the `docker run` options;
-//! [`health`] the health checks.
+//! Layout: [`flags`] and [`env`] read the agent's command line and environment; the
+//! transports keep the executor connected and its status updates reliable — [`client`] and
+//! [`connection`] for v1, [`v0`] for libprocess — and hand the same events to [`runner`], the
+//! task's life; [`task_container`] the `docker run` options; [`health`] the health checks.
 
 pub mod client;
 pub mod connection;
@@ -13,6 +14,7 @@ pub mod flags;
 pub mod health;
 pub mod runner;
 pub mod task_container;
+pub mod v0;
 
 use anyhow::Context as _;
 use connection::ConnectionPolicy;
@@ -111,30 +113,50 @@ fn init_logging(flags: &Flags) {
 pub async fn run(flags: Flags, env: env::AgentEnv) -> anyhow::Result<i32> {
     tracing::info!(
         container = %flags.container,
-        agent = %env.agent_endpoint,
+        agent = %env.transport,
         framework_id = %env.framework_id,
         executor_id = %env.executor_id,
         checkpoint = env.checkpoint,
         "mesos-docker-executor starting"
     );
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<runner::Msg>();
-    let client =
-        client::AgentClient::new(env.agent_endpoint.clone(), env.authentication_token.clone());
-    let policy = ConnectionPolicy {
-        checkpoint: env.checkpoint,
-        recovery_timeout: env.recovery_timeout.to_std(),
-        backoff_max: env.subscription_backoff_max.to_std(),
-        registration_timeout: REGISTRATION_TIMEOUT,
-        call_timeout: CALL_TIMEOUT,
+    let outbox = match &env.transport {
+        env::AgentTransport::V1 { agent_endpoint } => {
+            let client =
+                client::AgentClient::new(agent_endpoint.clone(), env.authentication_token.clone());
+            let policy = ConnectionPolicy {
+                checkpoint: env.checkpoint,
+                recovery_timeout: env.recovery_timeout.to_std(),
+                backoff_max: env.subscription_backoff_max.to_std(),
+                registration_timeout: REGISTRATION_TIMEOUT,
+                call_timeout: CALL_TIMEOUT,
+            };
+            let (outbox, connection) = connection::start(
+                client,
+                env.framework_id.clone(),
+                env.executor_id.clone(),
+                policy,
+                tx.clone(),
+            );
+            tokio::spawn(connection);
+            outbox
+        }
+        env::AgentTransport::V0 { slave_pid, listen } => {
+            let config = v0::V0Config {
+                slave: slave_pid.clone(),
+                listen: listen.clone(),
+                agent_id: env.agent_id.clone(),
+                framework_id: env.framework_id.clone(),
+                executor_id: env.executor_id.clone(),
+                checkpoint: env.checkpoint,
+                recovery_timeout: env.recovery_timeout.to_std(),
+                registration_timeout: REGISTRATION_TIMEOUT,
+            };
+            let (outbox, driver) = v0::start(config, tx.clone()).await?;
+            tokio::spawn(driver);
+            outbox
+        }
     };
-    let (outbox, connection) = connection::start(
-        client,
-        env.framework_id.clone(),
-        env.executor_id.clone(),
-        policy,
-        tx.clone(),
-    );
-    tokio::spawn(connection);
 
     use tokio::signal::unix::{signal, SignalKind};
     let mut term = signal(SignalKind::terminate()).context("installing the SIGTERM handler")?;

@@ -44,6 +44,14 @@ const RM_TIMEOUT: Duration = Duration::from_secs(60);
 /// give the stop before removing the container by force.
 const SHUTDOWN_SLACK: Duration = Duration::from_secs(10);
 
+/// Seconds since the epoch, as status updates carry time.
+pub(crate) fn now_secs() -> f64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs_f64())
+        .unwrap_or(0.0)
+}
+
 /// Everything the main loop reacts to.
 #[derive(Debug)]
 pub enum Msg {
@@ -335,12 +343,7 @@ impl Runner {
         let mut s = TaskStatus::new(task_id.clone(), state);
         s.source = Some(Source::Executor);
         s.executor_id = Some(self.env.executor_id.clone());
-        s.timestamp = Some(
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map(|d| d.as_secs_f64())
-                .unwrap_or(0.0),
-        );
+        s.timestamp = Some(now_secs());
         s.uuid = Some(uuid::Uuid::new_v4().as_bytes().to_vec());
         s
     }

@@ -123,7 +123,6 @@ impl Harness {
         cmd.env_clear()
             .env("PATH", std::env::var("PATH").unwrap_or_default())
             .env("MESOS_AGENT_ENDPOINT", endpoint.local_addr().to_string())
-            .env("MESOS_SLAVE_PID", endpoint.agent_pid())
             .env("MESOS_FRAMEWORK_ID", FID)
             .env("MESOS_EXECUTOR_ID", executor_id.as_str())
             .env("MESOS_SLAVE_ID", "S1")
