@@ -71,6 +71,35 @@ pub fn is_executor_api_path(path: &str) -> bool {
     EXECUTOR_API_PATHS.contains(&path)
 }
 
+/// How a subscription's events are encoded: the `Accept` of its SUBSCRIBE decides.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Format {
+    /// RecordIO of JSON `Event`s.
+    Json,
+    /// RecordIO of protobuf-encoded `mesos.v1.executor.Event`s.
+    Protobuf,
+}
+
+impl Format {
+    fn media_type(self) -> &'static str {
+        match self {
+            Format::Json => JSON,
+            Format::Protobuf => PROTOBUF,
+        }
+    }
+}
+
+/// A protobuf `mesos.v1.executor.Call` body as the typed call. A missing required field
+/// fails here, as in the agent's protobuf parser; the error names the field.
+fn parse_protobuf(body: &[u8]) -> Result<Call, String> {
+    use mesos_proto::ProtoConvert;
+    let call: mesos_proto::v1::executor::Call = mesos_proto::decode(body).map_err(|e| match e {
+        mesos_proto::DecodeError::Wire { source, .. } => source.to_string(),
+        mesos_proto::DecodeError::Field { error, .. } => error.to_string(),
+    })?;
+    Call::from_proto(call).map_err(|e| e.to_string())
+}
+
 /// Answers one request.
 pub(crate) async fn handle<B>(
     registry: Arc<Mutex<Registry>>,
@@ -104,10 +133,7 @@ where
     };
     // Compared as an exact string, as the agent does.
     let content_type = content_type.to_str().unwrap_or("").to_string();
-    if content_type == PROTOBUF {
-        return text(415, "protobuf is not supported yet; send application/json");
-    }
-    if content_type != JSON {
+    if content_type != JSON && content_type != PROTOBUF {
         return text(
             415,
             "Expecting 'Content-Type' of application/json or application/x-protobuf",
@@ -132,31 +158,48 @@ where
             return text(400, format!("Failed to read the request body: {e}"));
         }
     };
-    let value: serde_json::Value = match serde_json::from_slice(&body) {
-        Ok(v) => v,
-        Err(e) => return text(400, format!("Failed to parse body into JSON: {e}")),
-    };
-    let call: Call = match mesos_types::from_json_value(value) {
-        Ok(c) => c,
-        Err(e) => {
-            return text(
-                400,
-                format!("Failed to convert JSON into Call protobuf: {e}"),
-            )
+    let call = if content_type == PROTOBUF {
+        match parse_protobuf(&body) {
+            Ok(c) => c,
+            Err(detail) => {
+                return text(
+                    400,
+                    format!("Failed to parse body into Call protobuf: {detail}"),
+                )
+            }
+        }
+    } else {
+        let value: serde_json::Value = match serde_json::from_slice(&body) {
+            Ok(v) => v,
+            Err(e) => return text(400, format!("Failed to parse body into JSON: {e}")),
+        };
+        match mesos_types::from_json_value::<Call>(value) {
+            Ok(c) => c,
+            Err(e) => {
+                return text(
+                    400,
+                    format!("Failed to convert JSON into Call protobuf: {e}"),
+                )
+            }
         }
     };
     if let Err(detail) = crate::validate::validate_call(&call) {
         return text(400, format!("Failed to validate Executor::Call: {detail}"));
     }
     let kind = call.r#type.unwrap_or(CallType::Unknown);
-    if kind == CallType::Subscribe && !accepts(accept.as_deref(), JSON) {
-        let body = if accepts(accept.as_deref(), PROTOBUF) {
-            "protobuf is not supported yet; 'Accept' must allow 'application/json'"
-        } else {
-            "Expecting 'Accept' to allow 'application/x-protobuf' or 'application/json'"
-        };
-        return text(406, body);
-    }
+    // As the agent: JSON whenever the client accepts it, else protobuf.
+    let format = if accepts(accept.as_deref(), JSON) {
+        Format::Json
+    } else if accepts(accept.as_deref(), PROTOBUF) {
+        Format::Protobuf
+    } else if kind == CallType::Subscribe {
+        return text(
+            406,
+            "Expecting 'Accept' to allow 'application/x-protobuf' or 'application/json'",
+        );
+    } else {
+        Format::Json
+    };
     if kind == CallType::Heartbeat {
         return accepted();
     }
@@ -169,10 +212,10 @@ where
         return text(503, "Agent endpoint is shutting down");
     }
     let result = match kind {
-        CallType::Subscribe => r.handle_subscribe(call, weak).map(|body| {
+        CallType::Subscribe => r.handle_subscribe(call, weak, format).map(|body| {
             let mut resp = Response::new(body);
             resp.headers_mut()
-                .insert(CONTENT_TYPE, HeaderValue::from_static(JSON));
+                .insert(CONTENT_TYPE, HeaderValue::from_static(format.media_type()));
             resp
         }),
         CallType::Update => r.handle_update(call).map(|()| accepted()),

@@ -1,9 +1,9 @@
 //! The agent side of the Mesos v1 Executor HTTP API, for the containerizer to host.
 //!
 //! [`AgentEndpoint::bind`] serves `POST /api/v1/executor` and `POST /slave(1)/api/v1/executor`
-//! (HTTP/1.1, JSON) with the agent's status codes, checked in the agent's order. An executor's
-//! `SUBSCRIBE` is answered `200` with a never-ending chunked RecordIO stream of events
-//! (`SUBSCRIBED` first, then `LAUNCH`, `KILL`, `ACKNOWLEDGED`, `SHUTDOWN`, `MESSAGE`,
+//! (HTTP/1.1, JSON or protobuf) with the agent's status codes, checked in the agent's order.
+//! An executor's `SUBSCRIBE` is answered `200` with a never-ending chunked RecordIO stream of
+//! events (`SUBSCRIBED` first, then `LAUNCH`, `KILL`, `ACKNOWLEDGED`, `SHUTDOWN`, `MESSAGE`,
 //! `HEARTBEAT`); `UPDATE` and `MESSAGE` are answered `202`.
 //!
 //! The owner drives it:
@@ -22,8 +22,12 @@
 //! [`EXECUTOR_API_PATHS`] to [`AgentEndpoint::handle`] (the containerizer daemon does this to
 //! serve the executor API and its operator API on one port).
 //!
-//! Not supported (answered with a clear error): `application/x-protobuf` (415, or 406 for a
-//! SUBSCRIBE accepting only protobuf), executor authentication tokens (not checked).
+//! Calls may be JSON or protobuf (`Content-Type: application/x-protobuf`, an encoded
+//! `mesos.v1.executor.Call`, decoded by `mesos-proto`). A SUBSCRIBE's stream is JSON when
+//! its `Accept` allows JSON, else protobuf-encoded `mesos.v1.executor.Event`s when it allows
+//! protobuf, as the agent chooses.
+//!
+//! Not supported: executor authentication tokens (not checked).
 
 mod body;
 mod error;

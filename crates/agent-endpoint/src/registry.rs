@@ -3,6 +3,7 @@
 //! block (the channels are unbounded), which keeps events in a single, total order.
 
 use crate::body::{OnDrop, ResponseBody};
+use crate::http::Format;
 use crate::{EndpointError, EndpointEvent, KillOutcome, StatusUpdate};
 use bytes::Bytes;
 use mesos_types::executor::{
@@ -38,6 +39,7 @@ impl Reject {
 struct Stream {
     generation: u64,
     records: mpsc::UnboundedSender<Bytes>,
+    format: Format,
 }
 
 struct TaskEntry {
@@ -89,7 +91,7 @@ impl ExecutorEntry {
         let Some(stream) = &self.stream else {
             return false;
         };
-        if stream.records.send(encode(event)).is_ok() {
+        if stream.records.send(encode(event, stream.format)).is_ok() {
             if let Event::Launch(l) = event {
                 if let Some(t) = self.tasks.get_mut(&l.task.task_id) {
                     t.delivered = true;
@@ -112,11 +114,35 @@ impl ExecutorEntry {
     }
 }
 
-pub(crate) fn encode(event: &Event) -> Bytes {
-    // Our types always serialize; a failure would be a bug worth a loud panic in tests, but
-    // an empty object keeps the stream framed in production.
-    let json = serde_json::to_vec(event).unwrap_or_else(|_| b"{}".to_vec());
-    Bytes::from(mesos_types::recordio::encode(&json))
+/// One RecordIO record holding `event` in `format`.
+pub(crate) fn encode(event: &Event, format: Format) -> Bytes {
+    let payload = match format {
+        // Our types always serialize; a failure would be a bug worth a loud panic in tests,
+        // but an empty object keeps the stream framed in production.
+        Format::Json => serde_json::to_vec(event).unwrap_or_else(|_| b"{}".to_vec()),
+        Format::Protobuf => encode_protobuf(event),
+    };
+    Bytes::from(mesos_types::recordio::encode(&payload))
+}
+
+/// `event` as a protobuf `mesos.v1.executor.Event`. Fields kept as raw JSON (a task's
+/// `discovery`, `agent_info`, ...) are encoded through their message description; one that
+/// does not fit its message (which Mesos would have refused when the task was given) turns
+/// the event into an ERROR naming the field, so the executor learns why.
+fn encode_protobuf(event: &Event) -> Vec<u8> {
+    use mesos_proto::ProtoConvert;
+    match event.clone().into_proto() {
+        Ok(proto) => mesos_proto::encode(&proto),
+        Err(e) => {
+            let message = format!("cannot encode {} as protobuf: {e}", event.kind());
+            tracing::error!(%message, "event not sent");
+            let error = Event::Error(mesos_types::executor::ErrorEvent { message });
+            error
+                .into_proto()
+                .map(|p| mesos_proto::encode(&p))
+                .unwrap_or_default()
+        }
+    }
 }
 
 pub(crate) struct Registry {
@@ -507,6 +533,7 @@ impl Registry {
         &mut self,
         call: Call,
         me: Weak<Mutex<Registry>>,
+        format: Format,
     ) -> Result<ResponseBody, Reject> {
         let generation = self.next_generation;
         self.next_generation += 1;
@@ -535,7 +562,7 @@ impl Registry {
 
         if entry.terminating {
             // One SHUTDOWN, then the stream ends (tx dropped here).
-            let _ = tx.send(encode(&Event::Shutdown));
+            let _ = tx.send(encode(&Event::Shutdown, format));
             return Ok(body);
         }
 
@@ -545,6 +572,7 @@ impl Registry {
         entry.stream = Some(Stream {
             generation,
             records: tx,
+            format,
         });
 
         if entry.tasks.is_empty() {

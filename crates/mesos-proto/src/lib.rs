@@ -3,7 +3,7 @@
 //!
 //! - [`mesos`]: `mesos.*` / `mesos.v1.*` (same field numbers): `TaskInfo`, `TaskStatus`, ...
 //! - [`internal`]: the `mesos.internal.*` messages of the v0 (libprocess) executor protocol.
-
+//! - [`v1::executor`]: `mesos.v1.executor.Call` and `Event` of the v1 executor HTTP API.
 //! - [`convert`]: [`convert::ProtoConvert`], typed ⇄ protobuf.
 //! - [`opaque`]: the JSON form of sub-messages kept as bytes (`SlaveInfo`, `DiscoveryInfo`, ...).
 //!
@@ -24,6 +24,7 @@ mod schema;
 mod tables;
 #[cfg(test)]
 mod tests;
+pub mod v1;
 
 pub use convert::ProtoConvert;
 pub use error::{ConvertError, DecodeError, Problem};

@@ -717,3 +717,52 @@ schema!(EXECUTOR_TO_FRAMEWORK = "mesos.internal.ExecutorToFrameworkMessage" {
     req(3, "executor_id", Msg(&ID)),
     req(4, "data", Bytes),
 });
+
+// -------------------------------------------------------- mesos.v1.executor messages
+
+schema!(CALL_SUBSCRIBE_UPDATE = "mesos.v1.executor.Call.Update" {
+    req(1, "status", Msg(&TASK_STATUS)),
+});
+schema!(CALL_SUBSCRIBE = "mesos.v1.executor.Call.Subscribe" {
+    rep(1, "unacknowledged_tasks", Msg(&TASK_INFO)),
+    rep(2, "unacknowledged_updates", Msg(&CALL_SUBSCRIBE_UPDATE)),
+});
+schema!(CALL_MESSAGE = "mesos.v1.executor.Call.Message" { req(2, "data", Bytes) });
+schema!(CALL = "mesos.v1.executor.Call" {
+    req(1, "executor_id", Msg(&ID)),
+    req(2, "framework_id", Msg(&ID)),
+    opt(3, "type", Enum(CALL_TYPE)),
+    opt(4, "subscribe", Msg(&CALL_SUBSCRIBE)),
+    opt(5, "update", Msg(&CALL_SUBSCRIBE_UPDATE)),
+    opt(6, "message", Msg(&CALL_MESSAGE)),
+});
+schema!(EVENT_SUBSCRIBED = "mesos.v1.executor.Event.Subscribed" {
+    req(1, "executor_info", Msg(&EXECUTOR_INFO)),
+    req(2, "framework_info", Msg(&FRAMEWORK_INFO)),
+    req(3, "agent_info", Msg(&AGENT_INFO)),
+    opt(4, "container_id", Msg(&CONTAINER_ID)),
+});
+schema!(EVENT_LAUNCH = "mesos.v1.executor.Event.Launch" { req(1, "task", Msg(&TASK_INFO)) });
+schema!(EVENT_LAUNCH_GROUP = "mesos.v1.executor.Event.LaunchGroup" {
+    req(1, "task_group", Msg(&TASK_GROUP_INFO)),
+});
+schema!(EVENT_KILL = "mesos.v1.executor.Event.Kill" {
+    req(1, "task_id", Msg(&ID)),
+    opt(2, "kill_policy", Msg(&KILL_POLICY)),
+});
+schema!(EVENT_ACKNOWLEDGED = "mesos.v1.executor.Event.Acknowledged" {
+    req(1, "task_id", Msg(&ID)),
+    req(2, "uuid", Bytes),
+});
+schema!(EVENT_MESSAGE = "mesos.v1.executor.Event.Message" { req(1, "data", Bytes) });
+schema!(EVENT_ERROR = "mesos.v1.executor.Event.Error" { req(1, "message", Str) });
+schema!(EVENT = "mesos.v1.executor.Event" {
+    opt(1, "type", Enum(EVENT_TYPE)),
+    opt(2, "subscribed", Msg(&EVENT_SUBSCRIBED)),
+    opt(3, "acknowledged", Msg(&EVENT_ACKNOWLEDGED)),
+    opt(4, "launch", Msg(&EVENT_LAUNCH)),
+    opt(8, "launch_group", Msg(&EVENT_LAUNCH_GROUP)),
+    opt(5, "kill", Msg(&EVENT_KILL)),
+    opt(6, "message", Msg(&EVENT_MESSAGE)),
+    opt(7, "error", Msg(&EVENT_ERROR)),
+});
