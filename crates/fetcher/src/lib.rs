@@ -15,6 +15,7 @@ pub mod checksum;
 pub mod error;
 pub mod fetch;
 pub mod flags;
+pub mod info;
 pub mod invoke;
 pub mod log;
 pub mod privileges;

@@ -35,8 +35,7 @@ fn run() -> anyhow::Result<()> {
     let raw = std::env::var("MESOS_FETCHER_INFO")
         .context("Missing MESOS_FETCHER_INFO environment variable")?;
     tracing::info!("Fetcher Info: {}", fetcher::uri::redact_all(&raw));
-    let info: fetcher::FetcherInfo =
-        mesos_types::from_json_str(&raw).context("Failed to parse MESOS_FETCHER_INFO")?;
+    let info = fetcher::info::parse_fetcher_info(&raw)?;
     fetcher::run(&info, &fetcher::FetchOptions::default())?;
     Ok(())
 }
