@@ -26,6 +26,10 @@ pub enum FetchError {
     #[error("HTTP request for '{uri}' failed: {reason}")]
     Http { uri: String, reason: String },
 
+    /// The redirect limit (libcurl's default, which Mesos keeps) was reached.
+    #[error("HTTP request for '{uri}' failed: too many redirects (more than {max}; the server redirects in a loop or too deep)")]
+    TooManyRedirects { uri: String, max: usize },
+
     #[error("Download of '{uri}' stalled: no data received for {after:?}")]
     Stalled { uri: String, after: Duration },
 

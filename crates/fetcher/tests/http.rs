@@ -254,3 +254,17 @@ fn the_first_failure_in_list_order_is_reported() {
     let last = assert_fails_with(&out, "Checksum mismatch");
     assert!(last.contains("/trickle/slow"), "{last}");
 }
+
+#[test]
+fn a_redirect_loop_stops_after_30_redirects_and_is_not_retried() {
+    let d = Dirs::new();
+    let srv = Server::start(&d.src);
+    let url = srv.url("/loop/x");
+    let out = run_fetcher(&d.info(vec![item(&url, json!({}))]));
+    let last = assert_fails_with(&out, "too many redirects");
+    assert!(last.contains(&format!("Failed to fetch '{url}'")), "{last}");
+    // The first request and 30 redirects, as libcurl's default limit; a loop is not transient.
+    assert_eq!(srv.hits("/loop/x"), 31);
+    assert!(!stderr(&out).contains("Retrying"), "{}", stderr(&out));
+    assert!(d.sandbox_listing().is_empty(), "{:?}", d.sandbox_listing());
+}

@@ -1,9 +1,10 @@
 //! `http://` and `https://` with reqwest over rustls (ring provider, the platform's trust
-//! store). As libcurl does for Mesos: redirects followed (up to 30), success only on a final
-//! 200, no User-Agent, `Accept: */*`, no content decoding, proxies from `http_proxy` (lower
-//! case only), `https_proxy`/`HTTPS_PROXY`, `all_proxy`/`ALL_PROXY` and
-//! `no_proxy`/`NO_PROXY`. Beyond Mesos: transient failures (transport errors, 5xx) are
-//! retried with a bounded backoff; 4xx are not.
+//! store). As libcurl does for Mesos: redirects followed (up to [`MAX_REDIRECTS`], libcurl's
+//! default, which Mesos does not change), success only on a final 200, no User-Agent,
+//! `Accept: */*`, no content decoding, proxies from `http_proxy` (lower case only),
+//! `https_proxy`/`HTTPS_PROXY`, `all_proxy`/`ALL_PROXY` and `no_proxy`/`NO_PROXY`. Beyond
+//! Mesos: transient failures (transport errors, 5xx) are retried with a bounded backoff;
+//! 4xx and too many redirects are not.
 
 use crate::error::FetchError;
 use crate::progress::Progress;
@@ -12,6 +13,9 @@ use std::os::unix::fs::OpenOptionsExt;
 use std::path::Path;
 use std::sync::Once;
 use std::time::Duration;
+
+/// Redirects followed before giving up: libcurl's default `CURLOPT_MAXREDIRS`.
+pub const MAX_REDIRECTS: usize = 30;
 
 /// How often and how patiently transient failures are retried.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -69,6 +73,20 @@ fn chain(err: &(dyn std::error::Error + 'static)) -> String {
     msg
 }
 
+/// A reqwest error in domain words; too many redirects is its own (not retried) error.
+fn http_error(shown: &str, e: reqwest::Error) -> FetchError {
+    if e.is_redirect() {
+        return FetchError::TooManyRedirects {
+            uri: shown.to_string(),
+            max: MAX_REDIRECTS,
+        };
+    }
+    FetchError::Http {
+        uri: shown.to_string(),
+        reason: chain(&e.without_url()),
+    }
+}
+
 impl HttpClient {
     /// Builds the client; installs ring as the process's rustls provider on first use.
     pub fn new() -> Result<Self, FetchError> {
@@ -85,7 +103,7 @@ impl HttpClient {
             reqwest::header::HeaderValue::from_static("*/*"),
         );
         let mut builder = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::limited(30))
+            .redirect(reqwest::redirect::Policy::limited(MAX_REDIRECTS))
             .default_headers(headers)
             .no_proxy();
         let no_proxy = reqwest::NoProxy::from_env();
@@ -145,10 +163,7 @@ impl HttpClient {
         progress: &Progress,
     ) -> Result<u64, FetchError> {
         let shown = crate::uri::redact(uri);
-        let http_err = |e: reqwest::Error| FetchError::Http {
-            uri: shown.clone(),
-            reason: chain(&e.without_url()),
-        };
+        let http_err = |e: reqwest::Error| http_error(&shown, e);
         let stalled = || FetchError::Stalled {
             uri: shown.clone(),
             after: stall.unwrap_or_default(),
@@ -230,10 +245,7 @@ impl HttpClient {
             .head(uri)
             .send()
             .await
-            .map_err(|e| FetchError::Http {
-                uri: shown.clone(),
-                reason: chain(&e.without_url()),
-            })?;
+            .map_err(|e| http_error(&shown, e))?;
         if response.status() != reqwest::StatusCode::OK {
             return Err(FetchError::HttpStatus {
                 uri: shown,

@@ -21,6 +21,7 @@ use std::time::Duration;
 /// | `/flaky/<n>/<name>` | 503 for the first `n` requests of this path, then the file |
 /// | `/reset/<n>/<name>` | the first `n` requests get half the body and a closed connection |
 /// | `/redirect/<name>` | 302 to `/files/<name>` |
+/// | `/loop/<name>` | 302 to itself, forever |
 /// | `/stall/<name>` | headers and 10 bytes of the file, then silence |
 /// | `/silent/<name>` | reads the request and never answers |
 /// | `/trickle/<name>` | the file one byte every 100 ms |
@@ -150,6 +151,7 @@ fn handle(
             }
         }
         ["redirect", name] => respond(&mut conn, 302, &format!("Location: /files/{name}\r\n"), b""),
+        ["loop", name] => respond(&mut conn, 302, &format!("Location: /loop/{name}\r\n"), b""),
         ["stall", name] => {
             let body = file(name).unwrap_or_default();
             let _ = write!(
