@@ -40,6 +40,9 @@ pub enum FetchError {
         source: std::io::Error,
     },
 
+    #[error("Local source '{path}' is refused: {reason}")]
+    LocalSourceRefused { path: PathBuf, reason: String },
+
     #[error("Local source '{path}' is a directory; only files can be fetched")]
     SourceIsDirectory { path: PathBuf },
 
