@@ -127,6 +127,14 @@ pub enum FetchError {
         source: std::io::Error,
     },
 
+    /// The run's disk budget (see [`crate::budget`]) would be exceeded.
+    #[error("Disk budget of {budget} ({env}) exceeded while {doing}; the partial output was removed: give the task more disk, or fetch less", env = crate::budget::BUDGET_ENV)]
+    DiskBudget { budget: String, doing: String },
+
+    /// The run was stopped by a signal.
+    #[error("Interrupted")]
+    Interrupted,
+
     #[error("Missing sandbox directory")]
     NoSandbox,
 }

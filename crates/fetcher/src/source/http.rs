@@ -4,8 +4,10 @@
 //! `Accept: */*`, no content decoding, proxies from `http_proxy` (lower case only),
 //! `https_proxy`/`HTTPS_PROXY`, `all_proxy`/`ALL_PROXY` and `no_proxy`/`NO_PROXY`. Beyond
 //! Mesos: transient failures (transport errors, 5xx) are retried with a bounded backoff;
-//! 4xx and too many redirects are not.
+//! 4xx and too many redirects are not. Every byte written is charged to the run's
+//! [`DiskBudget`] first.
 
+use crate::budget::DiskBudget;
 use crate::error::FetchError;
 use crate::progress::Progress;
 use std::io::Write;
@@ -126,7 +128,8 @@ impl HttpClient {
     }
 
     /// Downloads `uri` into `dest` (created or truncated, mode 0644 before the umask),
-    /// retrying transient failures. Returns the byte count.
+    /// retrying transient failures, charging every byte to `budget`. Returns the byte
+    /// count.
     pub async fn download(
         &self,
         uri: &str,
@@ -134,10 +137,11 @@ impl HttpClient {
         stall: Option<Duration>,
         retry: &RetryPolicy,
         progress: &Progress,
+        budget: &DiskBudget,
     ) -> Result<u64, FetchError> {
         let mut attempt = 1;
         loop {
-            match self.attempt(uri, dest, stall, progress).await {
+            match self.attempt(uri, dest, stall, progress, budget).await {
                 Ok(n) => return Ok(n),
                 Err(e) if e.is_transient() && attempt < retry.max_attempts.max(1) => {
                     let wait = retry.backoff(attempt - 1);
@@ -161,6 +165,7 @@ impl HttpClient {
         dest: &Path,
         stall: Option<Duration>,
         progress: &Progress,
+        budget: &DiskBudget,
     ) -> Result<u64, FetchError> {
         let shown = crate::uri::redact(uri);
         let http_err = |e: reqwest::Error| http_error(&shown, e);
@@ -185,6 +190,12 @@ impl HttpClient {
         }
         let expected = response.content_length();
         if let Some(n) = expected {
+            if n > budget.remaining() {
+                return Err(budget.error(
+                    crate::budget::Refused::Exceeded,
+                    format!("downloading (the server announced {n} bytes)"),
+                ));
+            }
             progress.add_expected(n);
         }
         let file = std::fs::OpenOptions::new()
@@ -208,6 +219,7 @@ impl HttpClient {
                 }
                 .map_err(http_err)?;
                 let Some(chunk) = chunk else { break };
+                budget.charge_for(chunk.len() as u64, || "downloading".into())?;
                 out.write_all(&chunk)
                     .map_err(|e| FetchError::io("Cannot write", dest, e))?;
                 received += chunk.len() as u64;
@@ -219,6 +231,10 @@ impl HttpClient {
         }
         .await;
         progress.end_item();
+        if result.is_err() {
+            // A retry starts the file again from zero.
+            budget.refund(received);
+        }
         if let (Err(_), Some(n)) = (&result, expected) {
             // Keep the overall figure meaningful across a retry.
             progress.add_expected(0u64.wrapping_sub(n));

@@ -6,29 +6,44 @@
 //! symlink resolved (and on the opened file itself): those files describe the agent, not
 //! the task (`/proc/self/environ` is the agent's whole environment, secrets included).
 
+use crate::budget::DiskBudget;
 use crate::error::FetchError;
 use std::fs::{File, Metadata, OpenOptions};
+use std::io::Read;
 use std::os::unix::fs::{FileTypeExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Component, Path, PathBuf};
 
 /// Directories whose files are never fetched.
 pub const REFUSED_ROOTS: &[&str] = &["/proc", "/sys", "/dev"];
 
-/// Copies `src` to `dest` and returns the number of bytes copied.
-pub async fn copy(src: &Path, dest: &Path, umask: u32) -> Result<u64, FetchError> {
+/// Copies `src` to `dest`, charging the bytes to `budget`; returns the number of bytes.
+pub async fn copy(
+    src: &Path,
+    dest: &Path,
+    umask: u32,
+    budget: std::sync::Arc<DiskBudget>,
+) -> Result<u64, FetchError> {
     let src: PathBuf = src.to_path_buf();
     let dest = dest.to_path_buf();
-    tokio::task::spawn_blocking(move || copy_blocking(&src, &dest, umask))
+    tokio::task::spawn_blocking(move || copy_blocking(&src, &dest, umask, &budget))
         .await
         .map_err(|e| FetchError::io("Copy task failed", PathBuf::new(), std::io::Error::other(e)))?
 }
 
-fn copy_blocking(src: &Path, dest: &Path, umask: u32) -> Result<u64, FetchError> {
+fn copy_blocking(
+    src: &Path,
+    dest: &Path,
+    umask: u32,
+    budget: &DiskBudget,
+) -> Result<u64, FetchError> {
     let local = |e| FetchError::LocalCopy {
         path: src.to_path_buf(),
         source: e,
     };
-    let (mut file, meta) = open(src)?;
+    let (file, meta) = open(src)?;
+    let len = meta.len();
+    let doing = || format!("copying '{}'", src.display());
+    budget.charge_for(len, doing)?;
     let mut out = OpenOptions::new()
         .write(true)
         .create(true)
@@ -36,8 +51,16 @@ fn copy_blocking(src: &Path, dest: &Path, umask: u32) -> Result<u64, FetchError>
         .mode(0o600)
         .open(dest)
         .map_err(|e| FetchError::io("Cannot create", dest, e))?;
-    // From the opened file, not the path: what was checked is what is copied.
-    let n = std::io::copy(&mut file, &mut out).map_err(local)?;
+    // A file that grows while it is copied gets at most one byte past the budget read, so
+    // the overrun is seen without writing more than the budget allows. (`Take` over a file
+    // keeps the kernel-side copy.)
+    let cap = len.saturating_add(budget.remaining()).saturating_add(1);
+    let n = std::io::copy(&mut file.take(cap), &mut out).map_err(local)?;
+    if n > len {
+        budget.charge_for(n - len, doing)?;
+    } else {
+        budget.refund(len - n);
+    }
     let mode = meta.permissions().mode() & 0o777 & !umask;
     out.set_permissions(std::fs::Permissions::from_mode(mode))
         .map_err(|e| FetchError::io("Cannot set the mode of", dest, e))?;
