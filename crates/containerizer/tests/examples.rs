@@ -290,6 +290,43 @@ fn a_cached_uri_is_downloaded_once_across_runs() {
 }
 
 #[test]
+fn a_fetch_beyond_the_task_disk_fails_and_leaves_no_partial_file() {
+    // 3 MiB for a task with 1 MB of disk: the fetcher stops at the task's disk.
+    let (addr, _) = serve_counting(vec![7u8; 3 << 20]);
+    let src = tempfile::tempdir().unwrap();
+    let task = src.path().join("disk.json");
+    let json = format!(
+        r#"{{"name": "disk",
+            "resources": [{{"name": "disk", "type": "SCALAR", "scalar": {{"value": 1}}}}],
+            "command": {{"value": "true",
+                         "uris": [{{"value": "http://{addr}/big.bin"}}]}},
+            "container": {{"type": "DOCKER", "docker": {{"image": "{}"}}}}}}"#,
+        test_rig::BUSYBOX_IMAGE
+    );
+    std::fs::write(&task, json).unwrap();
+    let run = Run::new();
+    let out = run.run(&task, &[]);
+    assert_eq!(
+        out.status.code(),
+        Some(125),
+        "stderr: {}",
+        text(&out.stderr)
+    );
+    let all = format!("{}{}", text(&out.stdout), text(&out.stderr));
+    assert!(
+        all.contains("Disk budget of 1MB (FETCHER_DISK_BUDGET) exceeded"),
+        "{all}"
+    );
+    let leftovers: Vec<_> = std::fs::read_dir(run.sandbox())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n != "stdout" && n != "stderr")
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+    run.assert_no_container();
+}
+
+#[test]
 fn private_image_needs_the_docker_config() {
     let image = test_rig::auth_registry_image();
     let _ = Command::new("docker")

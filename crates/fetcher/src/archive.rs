@@ -8,7 +8,10 @@
 //! sandbox, hard links to anything but a regular file of the same archive, and writes
 //! through a symlink that leads outside. Modes come from the archive minus the umask, without
 //! setuid, setgid or sticky bits; mtimes are restored (libarchive's `ARCHIVE_EXTRACT_TIME`).
+//! Every byte of file data written is charged to the run's [`DiskBudget`] first, so an
+//! archive that expands beyond it stops there (and leaves nothing, as a rejected one).
 
+use crate::budget::{DiskBudget, Metered};
 use crate::error::FetchError;
 use std::collections::HashSet;
 use std::ffi::OsString;
@@ -65,8 +68,13 @@ fn read_up_to(r: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
 }
 
 /// Extracts `archive` into `dest_root` (the sandbox root). `umask` is applied to the
-/// archive's modes.
-pub fn extract(archive: &Path, dest_root: &Path, umask: u32) -> Result<(), FetchError> {
+/// archive's modes; the data written is charged to `budget`.
+pub fn extract(
+    archive: &Path,
+    dest_root: &Path,
+    umask: u32,
+    budget: &DiskBudget,
+) -> Result<(), FetchError> {
     let fail = |reason: String| FetchError::Extract {
         archive: archive.to_path_buf(),
         dir: dest_root.to_path_buf(),
@@ -79,6 +87,7 @@ pub fn extract(archive: &Path, dest_root: &Path, umask: u32) -> Result<(), Fetch
         .map_err(|e| fail(format!("cannot create a staging directory: {e}")))?;
     let mut x = Extractor {
         archive: archive.to_path_buf(),
+        budget,
         root: staging.path().to_path_buf(),
         umask,
         symlinks: HashSet::new(),
@@ -109,8 +118,9 @@ pub fn extract(archive: &Path, dest_root: &Path, umask: u32) -> Result<(), Fetch
 }
 
 /// Decompresses a single-file gzip `src` into `dest` (written whole, then renamed into
-/// place). Concatenated members are read like `gunzip` does.
-pub fn gunzip(src: &Path, dest: &Path, umask: u32) -> Result<(), FetchError> {
+/// place), charging the output to `budget`. Concatenated members are read like `gunzip`
+/// does.
+pub fn gunzip(src: &Path, dest: &Path, umask: u32, budget: &DiskBudget) -> Result<(), FetchError> {
     let fail = |reason: String| FetchError::Extract {
         archive: src.to_path_buf(),
         dir: dest.to_path_buf(),
@@ -123,7 +133,12 @@ pub fn gunzip(src: &Path, dest: &Path, umask: u32) -> Result<(), FetchError> {
         .tempfile_in(dir)
         .map_err(|e| fail(e.to_string()))?;
     let mut decoder = flate2::read::MultiGzDecoder::new(BufReader::with_capacity(1 << 16, input));
-    io::copy(&mut decoder, tmp.as_file_mut()).map_err(|e| fail(format!("gunzip failed: {e}")))?;
+    io::copy(&mut decoder, &mut Metered::new(tmp.as_file_mut(), budget)).map_err(|e| {
+        match DiskBudget::refusal_of(&e) {
+            Some(r) => budget.error(r, format!("decompressing '{}'", display_name(src))),
+            None => fail(format!("gunzip failed: {e}")),
+        }
+    })?;
     tmp.as_file()
         .set_permissions(fs::Permissions::from_mode(0o644 & !umask))
         .map_err(|e| fail(e.to_string()))?;
@@ -131,8 +146,17 @@ pub fn gunzip(src: &Path, dest: &Path, umask: u32) -> Result<(), FetchError> {
     Ok(())
 }
 
-struct Extractor {
+/// The file name of `path`, for messages.
+fn display_name(path: &Path) -> String {
+    path.file_name()
+        .unwrap_or(path.as_os_str())
+        .to_string_lossy()
+        .into_owned()
+}
+
+struct Extractor<'a> {
     archive: PathBuf,
+    budget: &'a DiskBudget,
     /// The staging directory, standing in for the sandbox root.
     root: PathBuf,
     umask: u32,
@@ -152,7 +176,7 @@ enum Kind {
     Skip(&'static str),
 }
 
-impl Extractor {
+impl Extractor<'_> {
     fn hostile(&self, entry: &Path, reason: impl Into<String>) -> FetchError {
         FetchError::HostileArchive {
             archive: self.archive.clone(),
@@ -290,8 +314,15 @@ impl Extractor {
                         })?
                     }
                 };
-                io::copy(data, &mut file).map_err(|e| {
-                    self.failed(format!("cannot read data of '{}': {e}", rel.display()))
+                io::copy(data, &mut Metered::new(&mut file, self.budget)).map_err(|e| {
+                    match DiskBudget::refusal_of(&e) {
+                        Some(r) => self
+                            .budget
+                            .error(r, format!("extracting '{}'", display_name(&self.archive))),
+                        None => {
+                            self.failed(format!("cannot read data of '{}': {e}", rel.display()))
+                        }
+                    }
                 })?;
                 file.set_permissions(fs::Permissions::from_mode(mode & 0o777 & !self.umask))
                     .map_err(|e| self.failed(format!("cannot chmod '{}': {e}", rel.display())))?;

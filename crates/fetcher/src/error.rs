@@ -26,6 +26,10 @@ pub enum FetchError {
     #[error("HTTP request for '{uri}' failed: {reason}")]
     Http { uri: String, reason: String },
 
+    /// The redirect limit (libcurl's default, which Mesos keeps) was reached.
+    #[error("HTTP request for '{uri}' failed: too many redirects (more than {max}; the server redirects in a loop or too deep)")]
+    TooManyRedirects { uri: String, max: usize },
+
     #[error("Download of '{uri}' stalled: no data received for {after:?}")]
     Stalled { uri: String, after: Duration },
 
@@ -35,6 +39,9 @@ pub enum FetchError {
         #[source]
         source: std::io::Error,
     },
+
+    #[error("Local source '{path}' is refused: {reason}")]
+    LocalSourceRefused { path: PathBuf, reason: String },
 
     #[error("Local source '{path}' is a directory; only files can be fetched")]
     SourceIsDirectory { path: PathBuf },
@@ -119,6 +126,14 @@ pub enum FetchError {
         #[source]
         source: std::io::Error,
     },
+
+    /// The run's disk budget (see [`crate::budget`]) would be exceeded.
+    #[error("Disk budget of {budget} ({env}) exceeded while {doing}; the partial output was removed: give the task more disk, or fetch less", env = crate::budget::BUDGET_ENV)]
+    DiskBudget { budget: String, doing: String },
+
+    /// The run was stopped by a signal.
+    #[error("Interrupted")]
+    Interrupted,
 
     #[error("Missing sandbox directory")]
     NoSandbox,

@@ -7,8 +7,12 @@
 //!   later item overwrites an earlier one exactly as in a sequential run, and the failure
 //!   reported is the first one in list order. Items after a failed one are cancelled.
 //! * Nothing is ever written under a final name until it is complete and verified.
+//!
+//! Every byte written (downloads, copies, extraction) is charged to the run's
+//! [`DiskBudget`] (`FetchOptions::disk_budget`) before it is written.
 
 use crate::archive;
+use crate::budget::DiskBudget;
 use crate::checksum::Checksum;
 use crate::error::{FetchError, ItemFailure};
 use crate::progress::Progress;
@@ -16,6 +20,7 @@ use crate::sandbox::Sandbox;
 use crate::source::{self, DownloadContext, HttpClient, RetryPolicy};
 use crate::uri::{self, ArchiveKind, Source};
 use mesos_types::fetcher::{FetchAction, FetcherInfo, FetcherItem};
+use std::future::Future;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -30,6 +35,8 @@ pub struct FetchOptions {
     pub retry: RetryPolicy,
     /// Show a progress line when stderr is a terminal.
     pub progress: bool,
+    /// At most this many bytes written by the run (`FETCHER_DISK_BUDGET`); `None`: no cap.
+    pub disk_budget: Option<u64>,
 }
 
 impl Default for FetchOptions {
@@ -38,6 +45,7 @@ impl Default for FetchOptions {
             concurrency: 4,
             retry: RetryPolicy::default(),
             progress: true,
+            disk_budget: None,
         }
     }
 }
@@ -72,6 +80,21 @@ pub async fn fetch_all(
     info: &FetcherInfo,
     opts: &FetchOptions,
 ) -> Result<FetchReport, ItemFailure> {
+    let budget = Arc::new(DiskBudget::new(opts.disk_budget));
+    fetch_all_until(info, opts, budget, std::future::pending())
+        .await
+        .map_err(|f| f.expect("a run that is never stopped ends with an item failure"))
+}
+
+/// [`fetch_all`] with the budget given, stopping when `stop` completes: then the budget is
+/// cancelled (writers stop at their next write), every download is dropped and the staging
+/// directory removed before this returns `Err(None)`.
+pub(crate) async fn fetch_all_until(
+    info: &FetcherInfo,
+    opts: &FetchOptions,
+    budget: Arc<DiskBudget>,
+    stop: impl Future<Output = ()>,
+) -> Result<FetchReport, Option<ItemFailure>> {
     let first_uri = || {
         info.items
             .first()
@@ -125,6 +148,7 @@ pub async fn fetch_all(
         umask,
         progress,
         staging: staging.path().to_path_buf(),
+        budget: budget.clone(),
         first_failure: AtomicUsize::new(usize::MAX),
         cancel: tokio::sync::Notify::new(),
         slots: tokio::sync::Semaphore::new(opts.concurrency.max(1)),
@@ -159,7 +183,7 @@ pub async fn fetch_all(
                 )),
             };
             let placed = match acquired {
-                Ok(a) => place(&p, a, &sandbox, umask).await,
+                Ok(a) => place(&p, a, &sandbox, umask, &budget).await,
                 Err(e) => Err(e),
             };
             match placed {
@@ -187,8 +211,14 @@ pub async fn fetch_all(
             });
         }
         Ok(report)
-    }
-    .await;
+    };
+    let result = tokio::select! {
+        r = result => r.map_err(Some),
+        () = stop => {
+            budget.cancel();
+            Err(None)
+        }
+    };
 
     tasks.abort_all();
     while tasks.join_next().await.is_some() {}
@@ -255,6 +285,7 @@ struct Shared {
     umask: u32,
     progress: Arc<Progress>,
     staging: PathBuf,
+    budget: Arc<DiskBudget>,
     first_failure: AtomicUsize,
     cancel: tokio::sync::Notify,
     slots: tokio::sync::Semaphore,
@@ -309,6 +340,7 @@ impl Shared {
             retry: &self.retry,
             umask: self.umask,
             progress: &self.progress,
+            budget: &self.budget,
         }
     }
 
@@ -420,6 +452,7 @@ async fn place(
     acquired: Acquired,
     sandbox: &Sandbox,
     umask: u32,
+    budget: &Arc<DiskBudget>,
 ) -> Result<PathBuf, FetchError> {
     let shown = uri::redact(&p.item.uri.value);
     let dest = sandbox.output_path(&p.name, p.from_output_file)?;
@@ -432,14 +465,14 @@ async fn place(
             if executable {
                 chmod_executable(&dest)?;
             } else if extract {
-                extract_into(&dest, &p.name, &shown, sandbox, umask).await?;
+                extract_into(&dest, &p.name, &shown, sandbox, umask, budget).await?;
             }
             Ok(dest)
         }
         Acquired::Cached(cache_file) => {
             tracing::info!("Fetching URI '{shown}' from cache");
             if executable {
-                copy_file(&cache_file, &dest, umask).await?;
+                copy_file(&cache_file, &dest, umask, budget).await?;
                 chmod_executable(&dest)?;
                 return Ok(dest);
             }
@@ -450,14 +483,14 @@ async fn place(
                     .unwrap_or_default()
                     .to_string();
                 if uri::archive_kind(&cache_name).is_some() {
-                    extract_into(&cache_file, &p.name, &shown, sandbox, umask).await?;
+                    extract_into(&cache_file, &p.name, &shown, sandbox, umask, budget).await?;
                     return Ok(sandbox.root().to_path_buf());
                 }
                 tracing::warn!(
                     "Copying instead of extracting resource from URI with 'extract' flag, because it does not seem to be an archive: {shown}"
                 );
             }
-            link_or_copy(&cache_file, &dest, umask).await?;
+            link_or_copy(&cache_file, &dest, umask, budget).await?;
             Ok(dest)
         }
     }
@@ -480,6 +513,7 @@ async fn extract_into(
     shown: &str,
     sandbox: &Sandbox,
     umask: u32,
+    budget: &Arc<DiskBudget>,
 ) -> Result<(), FetchError> {
     let file_name = archive
         .file_name()
@@ -489,7 +523,8 @@ async fn extract_into(
     match uri::archive_kind(&file_name) {
         Some(ArchiveKind::Archive) => {
             let (a, root) = (archive.to_path_buf(), sandbox.root().to_path_buf());
-            blocking(move || archive::extract(&a, &root, umask)).await
+            let budget = budget.clone();
+            blocking(move || archive::extract(&a, &root, umask, &budget)).await
         }
         Some(ArchiveKind::Gzip) => {
             // The output is named after the item (output_file or URI basename) minus `.gz`,
@@ -509,7 +544,8 @@ async fn extract_into(
             }
             let out = sandbox.root().join(&stem);
             let (a, o) = (archive.to_path_buf(), out.clone());
-            blocking(move || archive::gunzip(&a, &o, umask)).await?;
+            let budget = budget.clone();
+            blocking(move || archive::gunzip(&a, &o, umask, &budget)).await?;
             tracing::info!(
                 "Extracted '{}' into '{}'",
                 archive.display(),
@@ -528,9 +564,23 @@ async fn extract_into(
 
 /// Copies `src` to `dest` through a temporary file in `dest`'s directory; the copy gets the
 /// source's permission bits plus owner-write (cache files are read-only), minus the umask.
-async fn copy_file(src: &Path, dest: &Path, umask: u32) -> Result<(), FetchError> {
+/// The source's size is charged to `budget` first (cache files do not change).
+async fn copy_file(
+    src: &Path,
+    dest: &Path,
+    umask: u32,
+    budget: &Arc<DiskBudget>,
+) -> Result<(), FetchError> {
     let (src, dest) = (src.to_path_buf(), dest.to_path_buf());
+    let budget = budget.clone();
     blocking(move || {
+        let size = std::fs::metadata(&src)
+            .map_err(|e| FetchError::LocalCopy {
+                path: src.clone(),
+                source: e,
+            })?
+            .len();
+        budget.charge_for(size, || format!("copying '{}'", src.display()))?;
         let dir = dest.parent().unwrap_or(Path::new("."));
         let tmp = tempfile::Builder::new()
             .prefix(".mesos-fetcher-copy-")
@@ -555,7 +605,12 @@ async fn copy_file(src: &Path, dest: &Path, umask: u32) -> Result<(), FetchError
 
 /// A cache hit: a hard link when the cache and the sandbox share a filesystem (instant, and
 /// read-only like the cache file), a copy otherwise.
-async fn link_or_copy(cache_file: &Path, dest: &Path, umask: u32) -> Result<(), FetchError> {
+async fn link_or_copy(
+    cache_file: &Path,
+    dest: &Path,
+    umask: u32,
+    budget: &Arc<DiskBudget>,
+) -> Result<(), FetchError> {
     let dir = dest.parent().unwrap_or(Path::new("."));
     let tmp = dir.join(format!(".mesos-fetcher-link-{}", uuid_like()));
     match std::fs::hard_link(cache_file, &tmp) {
@@ -568,7 +623,7 @@ async fn link_or_copy(cache_file: &Path, dest: &Path, umask: u32) -> Result<(), 
                 "Cannot hard-link '{}' into the sandbox ({e}); copying it",
                 cache_file.display()
             );
-            copy_file(cache_file, dest, umask).await
+            copy_file(cache_file, dest, umask, budget).await
         }
     }
 }

@@ -2,7 +2,8 @@
 //! no arguments, the FetcherInfo in `MESOS_FETCHER_INFO`, the agent's environment minus
 //! `MESOS_*`/`LIBPROCESS_*` (except the logging whitelist), `HADOOP_HOME` from
 //! `--hadoop_home`, stdout/stderr into the sandbox files (created, truncated and chowned to
-//! the user first). Dropping the future kills the fetcher's whole process group.
+//! the user first). Dropping the future kills the fetcher's whole process group and then
+//! removes the staging files it left in the sandbox.
 
 use mesos_types::fetcher::FetcherInfo;
 use std::path::{Path, PathBuf};
@@ -56,6 +57,9 @@ pub struct FetcherBinary {
     pub path: PathBuf,
     /// `--hadoop_home`: becomes `HADOOP_HOME` in the fetcher's environment.
     pub hadoop_home: Option<PathBuf>,
+    /// The most the fetch may write (the task's `disk`), passed as `FETCHER_DISK_BUDGET`;
+    /// a smaller budget already in the agent's environment is kept.
+    pub disk_budget: Option<u64>,
 }
 
 impl FetcherBinary {
@@ -64,6 +68,7 @@ impl FetcherBinary {
         Self {
             path: launcher_dir.join("mesos-fetcher"),
             hadoop_home: None,
+            disk_budget: None,
         }
     }
 
@@ -86,6 +91,19 @@ impl FetcherBinary {
             env.push(("HADOOP_HOME".into(), h.display().to_string()));
         }
         env.push(("LIBPROCESS_IP".into(), "127.0.0.1".into()));
+        if let Some(budget) = self.disk_budget {
+            use crate::budget::{parse_byte_size, BUDGET_ENV};
+            let operator = env
+                .iter()
+                .find(|(k, _)| k == BUDGET_ENV)
+                .and_then(|(_, v)| parse_byte_size(BUDGET_ENV, v).ok());
+            let effective = operator.map_or(budget, |o| o.min(budget));
+            env.retain(|(k, _)| k != BUDGET_ENV);
+            env.push((
+                BUDGET_ENV.into(),
+                mesos_types::flags::Bytes(effective).to_string(),
+            ));
+        }
         env
     }
 
@@ -128,7 +146,10 @@ impl FetcherBinary {
             .process_group(0)
             .kill_on_drop(true);
         let mut child = cmd.spawn().map_err(FetcherRunError::Spawn)?;
-        let guard = GroupKiller(child.id());
+        let guard = GroupKiller {
+            pid: child.id(),
+            sandbox: sandbox.to_path_buf(),
+        };
         let status = child.wait().await.map_err(FetcherRunError::Spawn)?;
         std::mem::forget(guard);
         if status.success() {
@@ -152,16 +173,77 @@ impl FetcherBinary {
     }
 }
 
-/// Kills the fetcher's process group if the run is abandoned (container destroyed).
-struct GroupKiller(Option<u32>);
+/// Kills the fetcher's process group if the run is abandoned (container destroyed), then
+/// removes what the killed fetcher could not: its staging files in the sandbox.
+struct GroupKiller {
+    pid: Option<u32>,
+    sandbox: PathBuf,
+}
 
 impl Drop for GroupKiller {
     fn drop(&mut self) {
-        if let Some(pid) = self.0.and_then(|p| i32::try_from(p).ok()) {
-            let _ = nix::sys::signal::killpg(
-                nix::unistd::Pid::from_raw(pid),
-                nix::sys::signal::Signal::SIGKILL,
-            );
+        let Some(pid) = self.pid.and_then(|p| i32::try_from(p).ok()) else {
+            return;
+        };
+        let _ = nix::sys::signal::killpg(
+            nix::unistd::Pid::from_raw(pid),
+            nix::sys::signal::Signal::SIGKILL,
+        );
+        // Off the caller's thread (this runs inside async code): wait for the fetcher to be
+        // dead so it creates nothing after the cleanup, then clean up.
+        let sandbox = std::mem::take(&mut self.sandbox);
+        let spawned = std::thread::Builder::new()
+            .name("fetcher-cleanup".into())
+            .spawn(move || {
+                wait_until_dead(pid);
+                remove_staging(&sandbox);
+            });
+        if let Err(e) = spawned {
+            tracing::warn!("Cannot start the fetcher cleanup: {e}");
+        }
+    }
+}
+
+/// Waits (at most 10 s) until `pid` has exited (a zombie or gone).
+fn wait_until_dead(pid: i32) {
+    for _ in 0..1000 {
+        let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
+            return;
+        };
+        let state = stat
+            .rfind(')')
+            .and_then(|i| stat[i + 1..].trim_start().chars().next());
+        if matches!(state, Some('Z' | 'X') | None) {
+            return;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+}
+
+/// The prefix of every temporary name the fetcher uses in the sandbox root.
+pub const STAGING_PREFIX: &str = ".mesos-fetcher-";
+
+/// Removes the fetcher's temporary files and directories from the sandbox root.
+pub fn remove_staging(sandbox: &Path) {
+    let Ok(entries) = std::fs::read_dir(sandbox) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        if !entry
+            .file_name()
+            .to_string_lossy()
+            .starts_with(STAGING_PREFIX)
+        {
+            continue;
+        }
+        let path = entry.path();
+        let removed = match entry.file_type() {
+            Ok(t) if t.is_dir() => std::fs::remove_dir_all(&path),
+            _ => std::fs::remove_file(&path),
+        };
+        match removed {
+            Ok(()) => tracing::info!("Removed '{}' left by the killed fetcher", path.display()),
+            Err(e) => tracing::warn!("Cannot remove '{}': {e}", path.display()),
         }
     }
 }
@@ -199,6 +281,7 @@ mod tests {
         let bin = FetcherBinary {
             path: "/x/mesos-fetcher".into(),
             hadoop_home: Some("/opt/hadoop".into()),
+            disk_budget: Some(3 << 20),
         };
         let env = bin.environment(
             &FetcherInfo::new("/sb"),
@@ -209,6 +292,7 @@ mod tests {
                 ("LIBPROCESS_SSL_ENABLED", "true"),
                 ("HADOOP_HOME", "/old"),
                 ("http_proxy", "http://p"),
+                ("FETCHER_DISK_BUDGET", "1GB"),
             ]
             .map(|(k, v)| (k.to_string(), v.to_string())),
         );
@@ -218,6 +302,24 @@ mod tests {
         assert!(!keys.contains(&"MESOS_WORK_DIR") && !keys.contains(&"LIBPROCESS_SSL_ENABLED"));
         assert!(env.contains(&("HADOOP_HOME".into(), "/opt/hadoop".into())));
         assert!(!env.contains(&("HADOOP_HOME".into(), "/old".into())));
+        // The task's disk, unless the operator's own cap is smaller.
+        let budgets: Vec<&str> = env
+            .iter()
+            .filter(|(k, _)| k == "FETCHER_DISK_BUDGET")
+            .map(|(_, v)| v.as_str())
+            .collect();
+        assert_eq!(budgets, ["3MB"]);
+        let env = bin.environment(
+            &FetcherInfo::new("/sb"),
+            [("FETCHER_DISK_BUDGET".to_string(), "1MB".to_string())],
+        );
+        assert!(env.contains(&("FETCHER_DISK_BUDGET".into(), "1MB".into())));
+        assert_eq!(
+            env.iter()
+                .filter(|(k, _)| k == "FETCHER_DISK_BUDGET")
+                .count(),
+            1
+        );
         assert!(
             env.iter()
                 .any(|(k, v)| k == "MESOS_FETCHER_INFO"

@@ -1,6 +1,7 @@
 //! `mesos-fetcher`: run with no arguments and `MESOS_FETCHER_INFO` in the environment, as the
 //! Mesos agent runs it. Exit 0 when every item is in place; 1 otherwise, with the reason as
-//! the last line on stderr.
+//! the last line on stderr. On SIGTERM, SIGINT or SIGHUP it removes its partial files and
+//! then dies of that signal.
 
 use anyhow::Context;
 use std::process::ExitCode;
@@ -25,6 +26,10 @@ fn main() -> ExitCode {
     match run() {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
+            if let Some(fetcher::RunError::Interrupted(signal)) = e.downcast_ref() {
+                tracing::error!("EXIT by {}: {}", signal.as_str(), one_line(&e));
+                die_of(*signal);
+            }
             tracing::error!("EXIT with status 1: {}", one_line(&e));
             ExitCode::FAILURE
         }
@@ -35,10 +40,39 @@ fn run() -> anyhow::Result<()> {
     let raw = std::env::var("MESOS_FETCHER_INFO")
         .context("Missing MESOS_FETCHER_INFO environment variable")?;
     tracing::info!("Fetcher Info: {}", fetcher::uri::redact_all(&raw));
-    let info: fetcher::FetcherInfo =
-        mesos_types::from_json_str(&raw).context("Failed to parse MESOS_FETCHER_INFO")?;
-    fetcher::run(&info, &fetcher::FetchOptions::default())?;
+    let info = fetcher::info::parse_fetcher_info(&raw)?;
+    let disk_budget = match std::env::var(fetcher::budget::BUDGET_ENV) {
+        Ok(v) => Some(
+            fetcher::budget::parse_byte_size(fetcher::budget::BUDGET_ENV, &v)
+                .map_err(anyhow::Error::msg)?,
+        ),
+        Err(std::env::VarError::NotPresent) => None,
+        Err(e) => anyhow::bail!("Invalid {}: {e}", fetcher::budget::BUDGET_ENV),
+    };
+    if let Some(b) = disk_budget {
+        tracing::info!(
+            "Disk budget: {} ({})",
+            mesos_types::flags::Bytes(b),
+            fetcher::budget::BUDGET_ENV
+        );
+    }
+    let opts = fetcher::FetchOptions {
+        disk_budget,
+        ..fetcher::FetchOptions::default()
+    };
+    fetcher::run(&info, &opts)?;
     Ok(())
+}
+
+/// Ends the process by `signal`, as if its default action had run, so the parent sees how
+/// the fetcher ended.
+fn die_of(signal: nix::sys::signal::Signal) -> ! {
+    use nix::sys::signal::{sigaction, SaFlags, SigAction, SigHandler, SigSet};
+    let default = SigAction::new(SigHandler::SigDfl, SaFlags::empty(), SigSet::empty());
+    // SAFETY: restoring the default disposition installs no handler code.
+    let _ = unsafe { sigaction(signal, &default) };
+    let _ = nix::sys::signal::raise(signal);
+    std::process::exit(128 + signal as i32)
 }
 
 /// The error chain on one line, without repeating a cause already in its parent's message.

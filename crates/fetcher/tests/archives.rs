@@ -308,3 +308,43 @@ fn later_duplicate_entries_win() {
     assert_eq!(std::fs::read(d.sandbox.join("DUPNAME_1")).unwrap(), b"2");
     assert_eq!(std::fs::read(d.sandbox.join("T")).unwrap(), b"2");
 }
+
+#[test]
+fn an_archive_bomb_stops_at_the_disk_budget_and_keeps_only_the_archive() {
+    let zeros = vec![0u8; 16 << 20];
+    for (name, data) in [
+        (
+            "bomb.tar.gz",
+            gzip(&tar_bytes(&[
+                Entry::File("small.txt", b"fine", 0o644),
+                Entry::File("zeros", &zeros, 0o644),
+            ])),
+        ),
+        ("bomb.txt.gz", gzip(&zeros)),
+        ("bomb.zip", zip_bytes(&[("zeros", &zeros, 0o644)], &[])),
+    ] {
+        let d = Dirs::new();
+        let src = d.write_src(name, &data);
+        let info = d.info(vec![item(src.to_str().unwrap(), json!({}))]);
+        let out = run_fetcher_env(&info, &[("FETCHER_DISK_BUDGET", "1MB")]);
+        let last = assert_fails_with(&out, "Disk budget of 1MB (FETCHER_DISK_BUDGET) exceeded");
+        assert!(
+            last.contains(&format!("Failed to fetch '{}'", src.display())),
+            "{last}"
+        );
+        assert!(last.contains(name), "{last}");
+        assert_eq!(d.sandbox_listing(), vec![name.to_string()], "{name}");
+    }
+}
+
+#[test]
+fn an_archive_within_the_budget_is_extracted() {
+    let d = Dirs::new();
+    let src = d.write_src("ok.tar.gz", &gzip(&sample_tar()));
+    let out = run_fetcher_env(
+        &d.info(vec![item(src.to_str().unwrap(), json!({}))]),
+        &[("FETCHER_DISK_BUDGET", "1MB")],
+    );
+    assert_ok(&out);
+    check_sample(&d);
+}

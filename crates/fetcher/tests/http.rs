@@ -254,3 +254,173 @@ fn the_first_failure_in_list_order_is_reported() {
     let last = assert_fails_with(&out, "Checksum mismatch");
     assert!(last.contains("/trickle/slow"), "{last}");
 }
+
+#[test]
+fn a_redirect_loop_stops_after_30_redirects_and_is_not_retried() {
+    let d = Dirs::new();
+    let srv = Server::start(&d.src);
+    let url = srv.url("/loop/x");
+    let out = run_fetcher(&d.info(vec![item(&url, json!({}))]));
+    let last = assert_fails_with(&out, "too many redirects");
+    assert!(last.contains(&format!("Failed to fetch '{url}'")), "{last}");
+    // The first request and 30 redirects, as libcurl's default limit; a loop is not transient.
+    assert_eq!(srv.hits("/loop/x"), 31);
+    assert!(!stderr(&out).contains("Retrying"), "{}", stderr(&out));
+    assert!(d.sandbox_listing().is_empty(), "{:?}", d.sandbox_listing());
+}
+
+const BUDGET: &str = "FETCHER_DISK_BUDGET";
+
+#[test]
+fn a_body_without_end_stops_at_the_disk_budget_and_leaves_nothing() {
+    let d = Dirs::new();
+    let srv = Server::start(&d.src);
+    let url = srv.url("/unsized/64/blob");
+    let out = run_fetcher_env(&d.info(vec![item(&url, json!({}))]), &[(BUDGET, "1MB")]);
+    let last = assert_fails_with(&out, "Disk budget of 1MB");
+    assert!(last.contains(&format!("Failed to fetch '{url}'")), "{last}");
+    assert!(last.contains(BUDGET), "{last}");
+    assert!(!stderr(&out).contains("Retrying"), "{}", stderr(&out));
+    assert_eq!(srv.hits("/unsized/64/blob"), 1);
+    assert!(d.sandbox_listing().is_empty(), "{:?}", d.sandbox_listing());
+
+    // Without the variable there is no cap, as in Mesos.
+    let out = run_fetcher(&d.info(vec![item(&url, json!({}))]));
+    assert_ok(&out);
+    assert_eq!(
+        std::fs::metadata(d.sandbox.join("blob")).unwrap().len(),
+        64 << 20
+    );
+}
+
+#[test]
+fn an_announced_length_over_the_budget_fails_before_the_body_is_written() {
+    let d = Dirs::new();
+    let srv = Server::start(&d.src);
+    let url = srv.url("/sized/8/blob");
+    let out = run_fetcher_env(&d.info(vec![item(&url, json!({}))]), &[(BUDGET, "2MB")]);
+    let last = assert_fails_with(&out, "Disk budget of 2MB");
+    assert!(last.contains("announced 8388608 bytes"), "{last}");
+    assert!(d.sandbox_listing().is_empty(), "{:?}", d.sandbox_listing());
+}
+
+#[test]
+fn the_budget_covers_all_items_of_a_run() {
+    let d = Dirs::new();
+    d.write_src("a", &vec![1u8; 600 << 10]);
+    d.write_src("b", &vec![2u8; 600 << 10]);
+    let srv = Server::start(&d.src);
+    let items = vec![
+        item(&srv.url("/files/a"), json!({})),
+        item(&srv.url("/files/b"), json!({})),
+    ];
+    let out = run_fetcher_env(&d.info(items.clone()), &[(BUDGET, "1MB")]);
+    assert_fails_with(&out, "Disk budget of 1MB");
+    assert!(
+        !d.sandbox_listing().iter().any(|f| f.starts_with('.')),
+        "{:?}",
+        d.sandbox_listing()
+    );
+    let out = run_fetcher_env(&d.info(items), &[(BUDGET, "2MB")]);
+    assert_ok(&out);
+}
+
+#[test]
+fn a_bad_or_overflowing_budget_is_refused_naming_the_variable() {
+    let d = Dirs::new();
+    let src = d.write_src("x", b"x");
+    let info = d.info(vec![item(src.to_str().unwrap(), json!({}))]);
+    for (value, needle) in [
+        ("99999999999999TB", "too large"),
+        ("12XB", "unknown unit"),
+        ("-5MB", "FETCHER_DISK_BUDGET"),
+    ] {
+        let out = run_fetcher_env(&info, &[(BUDGET, value)]);
+        let last = assert_fails_with(&out, needle);
+        assert!(last.contains(BUDGET) && last.contains(value), "{last}");
+        assert!(d.sandbox_listing().is_empty(), "{:?}", d.sandbox_listing());
+    }
+}
+
+/// Polls (bounded) until the fetcher has a partial download in its staging directory.
+fn wait_for_partial_download(d: &Dirs) {
+    for _ in 0..300 {
+        if d.sandbox_listing()
+            .iter()
+            .any(|f| f.starts_with(".mesos-fetcher-") && f.contains('/'))
+        {
+            return;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    panic!("no partial download appeared: {:?}", d.sandbox_listing());
+}
+
+#[test]
+fn a_terminated_fetcher_removes_its_partial_download() {
+    use std::os::unix::process::ExitStatusExt;
+    let d = Dirs::new();
+    d.write_src("f", &vec![1u8; 1000]);
+    let srv = Server::start(&d.src);
+    let info = d.info(vec![item(&srv.url("/stall/f"), json!({}))]);
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_mesos-fetcher"))
+        .env("MESOS_FETCHER_INFO", info.to_string())
+        .env_remove("http_proxy")
+        .env_remove("all_proxy")
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    wait_for_partial_download(&d);
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(child.id() as i32),
+        nix::sys::signal::Signal::SIGTERM,
+    )
+    .unwrap();
+    let status = child.wait().unwrap();
+    assert_eq!(status.signal(), Some(libc::SIGTERM), "{status:?}");
+    let mut err = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut err).unwrap();
+    assert!(err.contains("SIGTERM"), "{err}");
+    assert!(d.sandbox_listing().is_empty(), "{:?}", d.sandbox_listing());
+}
+
+#[test]
+fn an_abandoned_fetcher_run_is_killed_and_its_partial_download_removed() {
+    let d = Dirs::new();
+    d.write_src("f", &vec![1u8; 1000]);
+    let srv = Server::start(&d.src);
+    let info: fetcher::FetcherInfo =
+        serde_json::from_value(d.info(vec![item(&srv.url("/stall/f"), json!({}))])).unwrap();
+    let binary = fetcher::FetcherBinary {
+        path: env!("CARGO_BIN_EXE_mesos-fetcher").into(),
+        hadoop_home: None,
+        disk_budget: None,
+    };
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let run = binary.run(&info);
+        tokio::pin!(run);
+        // Abandon the run (as a container destroy does) once the download has begun.
+        loop {
+            tokio::select! {
+                r = &mut run => panic!("the fetch ended: {r:?}"),
+                _ = tokio::time::sleep(std::time::Duration::from_millis(50)) => {}
+            }
+            if d.sandbox_listing().iter().any(|f| f.contains('/')) {
+                break;
+            }
+        }
+    });
+    drop(rt);
+    let expected = vec!["stderr".to_string(), "stdout".to_string()];
+    for _ in 0..200 {
+        if d.sandbox_listing() == expected {
+            return;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    panic!("leftovers: {:?}", d.sandbox_listing());
+}

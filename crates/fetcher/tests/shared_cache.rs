@@ -594,6 +594,7 @@ fn child_process() {
     let binary = fetcher::FetcherBinary {
         path: PathBuf::from(env!("CARGO_BIN_EXE_mesos-fetcher")),
         hadoop_home: None,
+        disk_budget: None,
     };
     let info = plan.info.clone();
     let result = rt.block_on(binary.run(&info));

@@ -301,3 +301,119 @@ fn runs_as_the_given_user_when_root() {
     let out = run_fetcher(&info);
     assert_fails_with(&out, "Permission denied");
 }
+
+#[test]
+fn agent_pseudo_files_are_refused_also_through_symlinks() {
+    let d = Dirs::new();
+    let link = d.src.join("innocent.txt");
+    std::os::unix::fs::symlink("/proc/self/environ", &link).unwrap();
+    let dir_link = d.src.join("sys");
+    std::os::unix::fs::symlink("/sys/kernel", &dir_link).unwrap();
+    for (uri, shown) in [
+        ("file:///proc/self/environ".to_string(), "/proc/"),
+        ("/proc/self/environ".to_string(), "/proc/"),
+        (
+            "file://localhost/proc/1/cmdline".to_string(),
+            "/proc/1/cmdline",
+        ),
+        (
+            "/sys/kernel/uevent_seqnum".to_string(),
+            "/sys/kernel/uevent_seqnum",
+        ),
+        ("/dev/null".to_string(), "/dev/null"),
+        (link.display().to_string(), "/proc/"),
+        (
+            format!("file://{}/uevent_seqnum", dir_link.display()),
+            "resolves to '/sys/kernel/uevent_seqnum'",
+        ),
+    ] {
+        let out = run_fetcher(&d.info(vec![item(&uri, json!({}))]));
+        let last = assert_fails_with(&out, "is refused");
+        assert!(last.contains(shown), "{uri}: {last}");
+        assert!(last.contains("/proc, /sys and /dev"), "{last}");
+        assert!(
+            d.sandbox_listing().is_empty(),
+            "{uri}: {:?}",
+            d.sandbox_listing()
+        );
+    }
+}
+
+#[test]
+fn the_cache_planner_refuses_agent_pseudo_files_too() {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let http = fetcher::HttpClient::new().unwrap();
+    let err = rt
+        .block_on(fetcher::cache::probe_size(
+            &http,
+            "/proc/self/environ",
+            None,
+        ))
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("is refused"), "{err}");
+}
+
+#[test]
+fn malformed_fetcher_info_says_what_was_expected() {
+    let run = |raw: &str| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_mesos-fetcher"))
+            .env("MESOS_FETCHER_INFO", raw)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1), "{raw}: {}", stderr(&out));
+        last_line(&out)
+    };
+    let expected = "expected a FetcherInfo object with \"items\" and \"sandbox_directory\"";
+    for (raw, needles) in [
+        ("{", vec!["not valid JSON at line 1 column 1", expected]),
+        ("x", vec!["not valid JSON at line 1 column 1", expected]),
+        (
+            r#"{"sandbox_directory":"/tmp"} x"#,
+            vec!["not valid JSON at line 1 column 30", expected],
+        ),
+        ("[]", vec!["a JSON array, not an object", expected]),
+        ("", vec!["empty", expected]),
+        (
+            r#"{"items":[]}"#,
+            vec!["missing field `sandbox_directory`", expected],
+        ),
+        (
+            r#"{"sandbox_directory":5}"#,
+            vec!["at `sandbox_directory`", "expected a string"],
+        ),
+        (
+            r#"{"sandbox_directory":"/tmp","items":{}}"#,
+            vec!["at `items`", "expected a JSON array"],
+        ),
+        (
+            r#"{"sandbox_directory":"/tmp","items":[{"uri":{"value":"x"}}]}"#,
+            vec!["at `items[0]`", "missing field `action`"],
+        ),
+        (
+            r#"{"sandbox_directory":"/tmp","stall_timeout":{"nanoseconds":1e30}}"#,
+            vec!["at `stall_timeout.nanoseconds`"],
+        ),
+    ] {
+        let last = run(raw);
+        assert!(
+            last.contains("Failed to parse MESOS_FETCHER_INFO: "),
+            "{raw}: {last}"
+        );
+        for n in needles {
+            assert!(last.contains(n), "{raw}: {last:?} lacks {n:?}");
+        }
+        for internal in [
+            "expected ident",
+            "expected value",
+            "struct FetcherInfo",
+            ".: ",
+            "?: ",
+        ] {
+            assert!(!last.contains(internal), "{raw}: {last}");
+        }
+    }
+}

@@ -496,7 +496,19 @@ async fn fetch(
         container_id: cid.clone(),
         source,
     };
-    let binary = fetcher::FetcherBinary::in_launcher_dir(&flags.launcher_dir());
+    let mut binary = fetcher::FetcherBinary::in_launcher_dir(&flags.launcher_dir());
+    // The fetch may write at most the task's disk (plus a custom executor's, which shares
+    // the sandbox), so an archive bomb or an endless download cannot fill the agent's disk.
+    // A zero disk reads as "not given", as for the container's other limits.
+    let task_disk = mesos_types::resources::disk_mb(&spec.task.resources).filter(|mb| *mb > 0.0);
+    binary.disk_budget = task_disk.map(|mb| {
+        let executor_mb = spec
+            .executor
+            .as_ref()
+            .and_then(|e| mesos_types::resources::disk_mb(&e.resources))
+            .unwrap_or(0.0);
+        ((mb + executor_mb) * (1u64 << 20) as f64) as u64
+    });
     let cache_dir = flags
         .fetcher_cache_dir
         .clone()

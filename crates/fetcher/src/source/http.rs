@@ -1,10 +1,13 @@
 //! `http://` and `https://` with reqwest over rustls (ring provider, the platform's trust
-//! store). As libcurl does for Mesos: redirects followed (up to 30), success only on a final
-//! 200, no User-Agent, `Accept: */*`, no content decoding, proxies from `http_proxy` (lower
-//! case only), `https_proxy`/`HTTPS_PROXY`, `all_proxy`/`ALL_PROXY` and
-//! `no_proxy`/`NO_PROXY`. Beyond Mesos: transient failures (transport errors, 5xx) are
-//! retried with a bounded backoff; 4xx are not.
+//! store). As libcurl does for Mesos: redirects followed (up to [`MAX_REDIRECTS`], libcurl's
+//! default, which Mesos does not change), success only on a final 200, no User-Agent,
+//! `Accept: */*`, no content decoding, proxies from `http_proxy` (lower case only),
+//! `https_proxy`/`HTTPS_PROXY`, `all_proxy`/`ALL_PROXY` and `no_proxy`/`NO_PROXY`. Beyond
+//! Mesos: transient failures (transport errors, 5xx) are retried with a bounded backoff;
+//! 4xx and too many redirects are not. Every byte written is charged to the run's
+//! [`DiskBudget`] first.
 
+use crate::budget::DiskBudget;
 use crate::error::FetchError;
 use crate::progress::Progress;
 use std::io::Write;
@@ -12,6 +15,9 @@ use std::os::unix::fs::OpenOptionsExt;
 use std::path::Path;
 use std::sync::Once;
 use std::time::Duration;
+
+/// Redirects followed before giving up: libcurl's default `CURLOPT_MAXREDIRS`.
+pub const MAX_REDIRECTS: usize = 30;
 
 /// How often and how patiently transient failures are retried.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -69,6 +75,20 @@ fn chain(err: &(dyn std::error::Error + 'static)) -> String {
     msg
 }
 
+/// A reqwest error in domain words; too many redirects is its own (not retried) error.
+fn http_error(shown: &str, e: reqwest::Error) -> FetchError {
+    if e.is_redirect() {
+        return FetchError::TooManyRedirects {
+            uri: shown.to_string(),
+            max: MAX_REDIRECTS,
+        };
+    }
+    FetchError::Http {
+        uri: shown.to_string(),
+        reason: chain(&e.without_url()),
+    }
+}
+
 impl HttpClient {
     /// Builds the client; installs ring as the process's rustls provider on first use.
     pub fn new() -> Result<Self, FetchError> {
@@ -85,7 +105,7 @@ impl HttpClient {
             reqwest::header::HeaderValue::from_static("*/*"),
         );
         let mut builder = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::limited(30))
+            .redirect(reqwest::redirect::Policy::limited(MAX_REDIRECTS))
             .default_headers(headers)
             .no_proxy();
         let no_proxy = reqwest::NoProxy::from_env();
@@ -108,7 +128,8 @@ impl HttpClient {
     }
 
     /// Downloads `uri` into `dest` (created or truncated, mode 0644 before the umask),
-    /// retrying transient failures. Returns the byte count.
+    /// retrying transient failures, charging every byte to `budget`. Returns the byte
+    /// count.
     pub async fn download(
         &self,
         uri: &str,
@@ -116,10 +137,11 @@ impl HttpClient {
         stall: Option<Duration>,
         retry: &RetryPolicy,
         progress: &Progress,
+        budget: &DiskBudget,
     ) -> Result<u64, FetchError> {
         let mut attempt = 1;
         loop {
-            match self.attempt(uri, dest, stall, progress).await {
+            match self.attempt(uri, dest, stall, progress, budget).await {
                 Ok(n) => return Ok(n),
                 Err(e) if e.is_transient() && attempt < retry.max_attempts.max(1) => {
                     let wait = retry.backoff(attempt - 1);
@@ -143,12 +165,10 @@ impl HttpClient {
         dest: &Path,
         stall: Option<Duration>,
         progress: &Progress,
+        budget: &DiskBudget,
     ) -> Result<u64, FetchError> {
         let shown = crate::uri::redact(uri);
-        let http_err = |e: reqwest::Error| FetchError::Http {
-            uri: shown.clone(),
-            reason: chain(&e.without_url()),
-        };
+        let http_err = |e: reqwest::Error| http_error(&shown, e);
         let stalled = || FetchError::Stalled {
             uri: shown.clone(),
             after: stall.unwrap_or_default(),
@@ -170,6 +190,12 @@ impl HttpClient {
         }
         let expected = response.content_length();
         if let Some(n) = expected {
+            if n > budget.remaining() {
+                return Err(budget.error(
+                    crate::budget::Refused::Exceeded,
+                    format!("downloading (the server announced {n} bytes)"),
+                ));
+            }
             progress.add_expected(n);
         }
         let file = std::fs::OpenOptions::new()
@@ -193,6 +219,7 @@ impl HttpClient {
                 }
                 .map_err(http_err)?;
                 let Some(chunk) = chunk else { break };
+                budget.charge_for(chunk.len() as u64, || "downloading".into())?;
                 out.write_all(&chunk)
                     .map_err(|e| FetchError::io("Cannot write", dest, e))?;
                 received += chunk.len() as u64;
@@ -204,6 +231,10 @@ impl HttpClient {
         }
         .await;
         progress.end_item();
+        if result.is_err() {
+            // A retry starts the file again from zero.
+            budget.refund(received);
+        }
         if let (Err(_), Some(n)) = (&result, expected) {
             // Keep the overall figure meaningful across a retry.
             progress.add_expected(0u64.wrapping_sub(n));
@@ -230,10 +261,7 @@ impl HttpClient {
             .head(uri)
             .send()
             .await
-            .map_err(|e| FetchError::Http {
-                uri: shown.clone(),
-                reason: chain(&e.without_url()),
-            })?;
+            .map_err(|e| http_error(&shown, e))?;
         if response.status() != reqwest::StatusCode::OK {
             return Err(FetchError::HttpStatus {
                 uri: shown,

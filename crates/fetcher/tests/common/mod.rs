@@ -21,6 +21,9 @@ use std::time::Duration;
 /// | `/flaky/<n>/<name>` | 503 for the first `n` requests of this path, then the file |
 /// | `/reset/<n>/<name>` | the first `n` requests get half the body and a closed connection |
 /// | `/redirect/<name>` | 302 to `/files/<name>` |
+/// | `/loop/<name>` | 302 to itself, forever |
+/// | `/unsized/<mib>/<name>` | 200 and `<mib>` MiB of zeros with no Content-Length (a body with no announced end) |
+/// | `/sized/<mib>/<name>` | 200 and `<mib>` MiB of zeros with a Content-Length |
 /// | `/stall/<name>` | headers and 10 bytes of the file, then silence |
 /// | `/silent/<name>` | reads the request and never answers |
 /// | `/trickle/<name>` | the file one byte every 100 ms |
@@ -150,6 +153,24 @@ fn handle(
             }
         }
         ["redirect", name] => respond(&mut conn, 302, &format!("Location: /files/{name}\r\n"), b""),
+        ["loop", name] => respond(&mut conn, 302, &format!("Location: /loop/{name}\r\n"), b""),
+        [kind @ ("unsized" | "sized"), mib, _] => {
+            let mib: usize = mib.parse().unwrap_or(1);
+            let length = if *kind == "sized" {
+                format!("Content-Length: {}\r\n", mib << 20)
+            } else {
+                String::new()
+            };
+            let _ = write!(conn, "HTTP/1.1 200 OK\r\n{length}Connection: close\r\n\r\n");
+            let chunk = vec![0u8; 1 << 20];
+            for _ in 0..mib {
+                // The client hanging up (a budget reached) ends the body early.
+                if stop.load(Ordering::Relaxed) || conn.write_all(&chunk).is_err() {
+                    break;
+                }
+            }
+            let _ = conn.shutdown(std::net::Shutdown::Write);
+        }
         ["stall", name] => {
             let body = file(name).unwrap_or_default();
             let _ = write!(
