@@ -8,7 +8,6 @@
 mod common;
 
 use common::{launcher_dir, text, BIN};
-use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
@@ -204,7 +203,11 @@ fn fetch_extracts_an_archive_into_the_sandbox_and_runs_it() {
         .status()
         .unwrap();
     assert!(status.success());
-    let (addr, _) = serve_counting(std::fs::read(&archive).unwrap());
+    let server = test_rig::http::FileServer::start(&[(
+        "/hello-app.tar.gz",
+        std::fs::read(&archive).unwrap(),
+    )]);
+    let addr = server.addr().to_string();
     let task = src.path().join("fetch.json");
     let json = std::fs::read_to_string(examples_dir().join("fetch.json"))
         .unwrap()
@@ -226,38 +229,11 @@ fn fetch_extracts_an_archive_into_the_sandbox_and_runs_it() {
     run.assert_no_container();
 }
 
-/// An HTTP server on loopback that serves `body` to every request until the test ends, and
-/// counts the GETs.
-fn serve_counting(body: Vec<u8>) -> (String, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
-    use std::sync::atomic::{AtomicUsize, Ordering};
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let addr = listener.local_addr().unwrap().to_string();
-    let gets = std::sync::Arc::new(AtomicUsize::new(0));
-    let counter = gets.clone();
-    std::thread::spawn(move || {
-        for stream in listener.incoming() {
-            let Ok(mut stream) = stream else { break };
-            let mut buf = [0u8; 4096];
-            let n = stream.read(&mut buf).unwrap_or(0);
-            let head = String::from_utf8_lossy(&buf[..n]).to_string();
-            let header = format!(
-                "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-                body.len()
-            );
-            let _ = stream.write_all(header.as_bytes());
-            if head.starts_with("GET") {
-                counter.fetch_add(1, Ordering::SeqCst);
-                let _ = stream.write_all(&body);
-            }
-        }
-    });
-    (addr, gets)
-}
-
 #[test]
 fn a_cached_uri_is_downloaded_once_across_runs() {
     let cache = tempfile::tempdir().unwrap();
-    let (addr, gets) = serve_counting(b"cached payload\n".to_vec());
+    let server = test_rig::http::FileServer::start(&[("/data.txt", b"cached payload\n".to_vec())]);
+    let addr = server.addr();
     let src = tempfile::tempdir().unwrap();
     let task = src.path().join("cached.json");
     let json = format!(
@@ -283,7 +259,7 @@ fn a_cached_uri_is_downloaded_once_across_runs() {
         run.assert_no_container();
     }
     assert_eq!(
-        gets.load(std::sync::atomic::Ordering::SeqCst),
+        server.gets("/data.txt"),
         1,
         "the second run must take the file from the cache"
     );

@@ -3,6 +3,8 @@
 //! message (never skips it) when the daemon does not answer, because `scripts/test` always
 //! starts one.
 
+pub mod http;
+
 use std::io::Read;
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
