@@ -268,7 +268,8 @@ fn a_cached_uri_is_downloaded_once_across_runs() {
 #[test]
 fn a_fetch_beyond_the_task_disk_fails_and_leaves_no_partial_file() {
     // 3 MiB for a task with 1 MB of disk: the fetcher stops at the task's disk.
-    let (addr, _) = serve_counting(vec![7u8; 3 << 20]);
+    let server = test_rig::http::FileServer::start(&[("/big.bin", vec![7u8; 3 << 20])]);
+    let addr = server.addr();
     let src = tempfile::tempdir().unwrap();
     let task = src.path().join("disk.json");
     let json = format!(
