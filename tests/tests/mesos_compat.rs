@@ -14,6 +14,8 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use test_rig::http::FileServer;
 
+mod scheduler;
+
 /// Bound of one scenario's `mesos-execute`.
 const TASK_LIMIT: Duration = Duration::from_secs(90);
 
@@ -56,6 +58,7 @@ struct Update {
 struct Cluster {
     script: PathBuf,
     state: tempfile::TempDir,
+    port: u16,
     who: &'static str,
 }
 
@@ -74,6 +77,7 @@ impl Cluster {
         let cluster = Cluster {
             script: script.to_path_buf(),
             state,
+            port,
             who,
         };
         let mut cmd = cluster.command();
@@ -358,10 +362,15 @@ fn scenarios(cluster: &Cluster, files: &FileServer, dir: &Path) -> Vec<(String, 
         cluster.execute(&docker_args("exit3", "exit 3")).finish(),
     );
 
-    // Kill (mesos-execute's framework always has the TASK_KILLING_STATE capability).
+    // Kill (mesos-execute's framework always has the TASK_KILLING_STATE capability), and the
+    // same from a framework without it (no TASK_KILLING).
     let mut args = docker_args("killed", "sleep 100");
     args.push("--kill_after=1secs".into());
     record("kill", cluster.execute(&args).finish());
+    record(
+        "kill without TASK_KILLING_STATE",
+        kill_without_capability(cluster),
+    );
 
     // URIs: a plain file, an archive (extracted), an executable one, through the cache.
     let uris = serde_json::json!({
@@ -457,6 +466,43 @@ fn scenarios(cluster: &Cluster, files: &FileServer, dir: &Path) -> Vec<(String, 
     );
     drop(run);
     results
+}
+
+/// Launches a `sleep` from a framework without TASK_KILLING_STATE, kills it once running,
+/// and returns the updates it saw.
+fn kill_without_capability(cluster: &Cluster) -> Vec<Update> {
+    let mut sched = scheduler::Scheduler::subscribe(
+        &format!("127.0.0.1:{}", cluster.port),
+        "compat-no-killing",
+        &[],
+    );
+    let start = Instant::now();
+    sched.launch(task_json(
+        "nokilling",
+        serde_json::json!({"value": "sleep 100"}),
+        serde_json::json!({}),
+    ));
+    let mut updates = Vec::new();
+    loop {
+        let (state, status) = sched.next_update();
+        updates.push(Update {
+            state: state.clone(),
+            message: status["message"].as_str().map(String::from),
+            reason: status["reason"].as_str().map(String::from),
+            source: status["source"].as_str().map(String::from),
+            healthy: status["healthy"].as_bool(),
+            at: start.elapsed(),
+        });
+        if state == "TASK_RUNNING" {
+            sched.kill("nokilling", &status["agent_id"]);
+        }
+        if !matches!(
+            state.as_str(),
+            "TASK_STAGING" | "TASK_STARTING" | "TASK_RUNNING" | "TASK_KILLING"
+        ) {
+            return updates;
+        }
+    }
 }
 
 /// The pid the agent checkpointed for `executor_id`'s executor (`pids/forked.pid`).
@@ -602,6 +648,13 @@ fn the_real_agent_runs_our_executor_and_fetcher_as_it_runs_its_own() {
     );
     assert!(states(by_name("kill")).contains(&"TASK_KILLING"));
     assert_eq!(last(by_name("kill")).state, "TASK_KILLED");
+    let no_killing = by_name("kill without TASK_KILLING_STATE");
+    assert!(
+        !states(no_killing).contains(&"TASK_KILLING"),
+        "{:?}",
+        states(no_killing)
+    );
+    assert_eq!(last(no_killing).state, "TASK_KILLED");
     assert_eq!(last(by_name("uris")).state, "TASK_FINISHED");
     assert!(by_name("health check")
         .iter()
