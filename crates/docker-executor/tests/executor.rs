@@ -595,3 +595,53 @@ async fn a_lost_docker_run_client_does_not_end_the_task_early() {
     assert_eq!(h.wait_exit().await, 0);
     assert!(!container_exists(&h.container), "container left behind");
 }
+
+/// An agent that answers every SUBSCRIBE with SHUTDOWN and closes the stream (a real agent
+/// does so for an executor it no longer knows) must not be hammered: the SHUTDOWN ends the
+/// executor's wish to subscribe while it stops its task.
+#[tokio::test]
+async fn a_shutdown_on_resubscribe_ends_the_subscribing() {
+    // Ignores SIGTERM, so the stop takes the whole grace period: time enough for a storm.
+    let mut task = shell_task(
+        "no-storm",
+        BUSYBOX_IMAGE,
+        "trap '' TERM; while true; do sleep 0.1; done",
+    );
+    task.kill_policy = Some(grace(3));
+    let mut h = Harness::start(
+        task.clone(),
+        Options {
+            checkpoint: true,
+            ..Options::default()
+        },
+    )
+    .await;
+    run_until_running(&mut h).await;
+
+    let addr = h.endpoint.local_addr();
+    h.endpoint.shutdown().await;
+    let (endpoint, events) = common::bind_endpoint(addr).await;
+    endpoint
+        .recover_executor(
+            h.framework_info.clone(),
+            ExecutorInfo::new(h.executor_id.clone()),
+            ContainerId::new(&h.container_id),
+            vec![task.clone()],
+            vec![],
+        )
+        .unwrap();
+    // Terminating before the executor is back: its SUBSCRIBEs get SHUTDOWN and a closed stream.
+    let _ = endpoint.shutdown_executor(&h.framework_id(), &h.executor_id.clone());
+    h.endpoint = endpoint;
+    h.events = events;
+
+    assert_eq!(h.wait_exit().await, 0, "{}", h.stderr());
+    assert!(!container_exists(&h.container));
+    let subscriptions = h.stderr().matches("subscribed to the agent").count();
+    // The first subscription and the one the SHUTDOWN answered; before, one every few ms.
+    assert!(
+        subscriptions <= 2,
+        "{subscriptions} subscriptions; stderr:\n{}",
+        h.stderr()
+    );
+}
