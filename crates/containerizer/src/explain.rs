@@ -3,54 +3,12 @@
 //! and whether the image will be pulled — without creating anything.
 
 use crate::flags::ContainerizerFlags;
+use crate::launch_context::{executor_container_spec, task_run_command, RunContext};
 use crate::prepare::{BadInput, LaunchSpec};
-use docker_cli::{build_run_command, ContainerDnsInfo, Docker, RunCommand, RunOptions};
-use docker_executor::task_container::{self, TaskContainer};
+use docker_cli::{Docker, RunCommand};
 use mesos_types::task::ExecutorInfo;
 use serde::Serialize;
 use std::path::Path;
-
-/// The task container's `docker run` options, exactly as `mesos-docker-executor` builds them
-/// from the task and the flags `run` gives it.
-pub fn task_run_options(
-    spec: &LaunchSpec,
-    flags: &ContainerizerFlags,
-    sandbox: &Path,
-) -> Result<RunOptions, BadInput> {
-    let default_dns = match &flags.default_container_dns {
-        Some(dns) => Some(
-            ContainerDnsInfo::parse(dns)
-                .map_err(|e| BadInput(format!("--default_container_dns: {e}")))?,
-        ),
-        None => None,
-    };
-    let name = spec.container_name();
-    let task_environment = crate::executor_launch::task_environment_map(spec);
-    let container = TaskContainer {
-        name: &name,
-        sandbox_directory: sandbox,
-        mapped_directory: &flags.sandbox_directory,
-        task_environment: &task_environment,
-        default_dns: default_dns.as_ref(),
-        cgroups_enable_cfs: flags.cgroups_enable_cfs,
-        framework_id: spec.framework.id.as_ref().map(|f| f.value.as_str()),
-        executor_id: Some(&spec.executor_id.value),
-        host_memory_bytes: task_container::host_memory_bytes(),
-    };
-    task_container::task_run_options(&spec.task, &container)
-        .map_err(|e| BadInput(format!("task: {e}")))
-}
-
-/// Builds the task container's `docker run` command: the dry run that keeps bad input away
-/// from Docker.
-pub fn task_run_command(
-    spec: &LaunchSpec,
-    flags: &ContainerizerFlags,
-    sandbox: &Path,
-) -> Result<RunCommand, BadInput> {
-    let options = task_run_options(spec, flags, sandbox)?;
-    build_run_command(&options).map_err(|e| BadInput(format!("task: {e}")))
-}
 
 /// The `docker run` of a custom executor's image (Path B), as `run` builds it; the
 /// environment is the agent's executor environment, by name (`run`'s endpoint port is only
@@ -62,7 +20,7 @@ fn executor_image_command(
     docker: &Docker,
     sandbox: &Path,
 ) -> Result<RunCommand, BadInput> {
-    let ctx = crate::run::RunContext {
+    let ctx = RunContext {
         flags: flags.clone(),
         docker: docker.clone(),
         work: crate::paths::WorkDir::new(flags.work_dir()),
@@ -70,7 +28,7 @@ fn executor_image_command(
     };
     let env = executor_environment_names(spec, flags, sandbox);
     let name = spec.container_name();
-    crate::executor_container::run_command(&crate::run::executor_container_spec(
+    crate::executor_container::run_command(&executor_container_spec(
         &ctx, spec, executor, sandbox, &name, &env,
     ))
     .map_err(|e| BadInput(e.to_string()))

@@ -14,6 +14,7 @@ pub mod executor_launch;
 pub mod executor_process;
 pub mod explain;
 pub mod flags;
+pub mod launch_context;
 pub mod logging;
 pub mod mesos_image;
 pub mod paths;

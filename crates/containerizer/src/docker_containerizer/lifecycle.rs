@@ -10,9 +10,9 @@ use crate::executor_container::{self, ExecutorHandle};
 use crate::executor_launch::{
     command_executor_info, docker_executor_args, executor_environment, ExecutorEnvironment,
 };
+use crate::launch_context::{executor_container_spec, RunContext, RunError};
 use crate::process_watch::ProcessIdentity;
 use crate::record::{ContainerState, Termination};
-use crate::run::{executor_container_spec, RunContext, RunError};
 use crate::status_line::{self, EXIT_NOT_STARTED};
 use crate::{checkpoint, executor_process};
 use agent_endpoint::{EndpointEvent, KillOutcome};
