@@ -87,19 +87,56 @@ pub struct Explanation {
     pub executor_container: Option<Vec<String>>,
 }
 
-/// Reads `-v` specs off the argv.
+/// Reads the `-v` specs and `--mount` values (paths with ':') off the argv.
 fn mounts(args: &[String]) -> Vec<Mount> {
     args.windows(2)
-        .filter(|w| w[0] == "-v")
-        .map(|w| {
-            let parts: Vec<&str> = w[1].split(':').collect();
-            Mount {
-                source: parts.first().unwrap_or(&"").to_string(),
-                target: parts.get(1).unwrap_or(&"").to_string(),
-                mode: parts.get(2).unwrap_or(&"rw").to_string(),
+        .filter_map(|w| match w[0].as_str() {
+            "-v" => {
+                let parts: Vec<&str> = w[1].split(':').collect();
+                Some(Mount {
+                    source: parts.first().unwrap_or(&"").to_string(),
+                    target: parts.get(1).unwrap_or(&"").to_string(),
+                    mode: parts.get(2).unwrap_or(&"rw").to_string(),
+                })
             }
+            "--mount" => {
+                let mut mount = Mount {
+                    source: String::new(),
+                    target: String::new(),
+                    mode: "rw".into(),
+                };
+                for field in csv_fields(&w[1]) {
+                    match field.split_once('=') {
+                        Some(("source" | "src", v)) => mount.source = v.to_string(),
+                        Some(("target" | "dst" | "destination", v)) => mount.target = v.to_string(),
+                        None if field == "readonly" || field == "ro" => mount.mode = "ro".into(),
+                        _ => {}
+                    }
+                }
+                Some(mount)
+            }
+            _ => None,
         })
         .collect()
+}
+
+/// The fields of a `--mount` value, a CSV line (`"` quotes a field, `""` is a quote).
+fn csv_fields(line: &str) -> Vec<String> {
+    let mut fields = vec![String::new()];
+    let mut quoted = false;
+    let mut chars = line.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '"' if quoted && chars.peek() == Some(&'"') => {
+                chars.next();
+                fields.last_mut().expect("a field").push('"');
+            }
+            '"' => quoted = !quoted,
+            ',' if !quoted => fields.push(String::new()),
+            c => fields.last_mut().expect("a field").push(c),
+        }
+    }
+    fields
 }
 
 /// Explains `spec` under `flags`; only reads (the image store, to say whether a pull is
@@ -279,6 +316,36 @@ mod tests {
                     source: "/s".into(),
                     target: "/mnt/mesos/sandbox".into(),
                     mode: "rw".into()
+                },
+            ]
+        );
+    }
+
+    #[test]
+    fn mount_values_are_read_off_the_argv() {
+        let args: Vec<String> = [
+            "run",
+            "--mount",
+            "type=bind,source=/w:1/s,target=/mnt/mesos/sandbox",
+            "--mount",
+            r#"type=bind,"source=/a,b""c",target=/x:y,readonly"#,
+            "img",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        assert_eq!(
+            mounts(&args),
+            vec![
+                Mount {
+                    source: "/w:1/s".into(),
+                    target: "/mnt/mesos/sandbox".into(),
+                    mode: "rw".into()
+                },
+                Mount {
+                    source: r#"/a,b"c"#.into(),
+                    target: "/x:y".into(),
+                    mode: "ro".into()
                 },
             ]
         );

@@ -39,6 +39,12 @@ pub enum RunError {
         #[source]
         source: Box<docker_cli::DockerError>,
     },
+    #[error("Failed to prepare the volumes of container '{container_id}': {source}")]
+    Volumes {
+        container_id: String,
+        #[source]
+        source: Box<crate::sandbox_volumes::VolumeError>,
+    },
     #[error("invalid --docker_config: {0}")]
     DockerConfig(Box<docker_cli::DockerError>),
     #[error("failed to start the agent endpoint: {0}")]

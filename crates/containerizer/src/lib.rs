@@ -22,6 +22,7 @@ pub mod prepare;
 pub mod process_watch;
 pub mod record;
 pub mod run;
+pub mod sandbox_volumes;
 pub mod status_line;
 pub mod validate;
 

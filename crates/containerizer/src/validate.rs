@@ -308,6 +308,7 @@ fn container(p: &mut Problems, path: &str, c: &ContainerInfo) {
             }
         }
     }
+    let volume_driver = c.docker.as_ref().is_some_and(|d| d.volume_driver.is_some());
     for (i, v) in c.volumes.iter().enumerate() {
         if v.container_path.is_empty() {
             p.push(
@@ -316,7 +317,37 @@ fn container(p: &mut Problems, path: &str, c: &ContainerInfo) {
                 "give the path inside the container",
             );
         }
+        if let Some(host_path) = &v.host_path {
+            // A relative host path is a path in the sandbox (with a volume driver: the
+            // name of one of its volumes); what it resolves to after the fetch is checked
+            // again before the container starts.
+            if !volume_driver && !host_path.starts_with('/') && climbs_out(host_path) {
+                p.push(
+                    format!("{path}.volumes[{i}].host_path"),
+                    format!("{host_path:?} leads out of the sandbox"),
+                    "a relative host_path is a path in the sandbox; to mount a host directory give its absolute path",
+                );
+            }
+        }
     }
+}
+
+/// Whether the relative `path`'s `..` components climb above where it starts.
+fn climbs_out(path: &str) -> bool {
+    let mut depth = 0i64;
+    for part in path.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => {
+                depth -= 1;
+                if depth < 0 {
+                    return true;
+                }
+            }
+            _ => depth += 1,
+        }
+    }
+    false
 }
 
 fn command(p: &mut Problems, path: &str, cmd: &CommandInfo) {
@@ -471,12 +502,49 @@ mod tests {
                 r#""image":"busybox","network":"BRIDGE","port_mappings":[{"host_port":0,"container_port":80}]"#,
                 "port_mappings[0].host_port: invalid port 0",
             ),
+            (
+                r#""docker":{"image":"busybox"}"#,
+                r#""docker":{"image":"busybox"},"volumes":[{"host_path":"../../../../etc","container_path":"/e","mode":"RO"}]"#,
+                r#"container.volumes[0].host_path: "../../../../etc" leads out of the sandbox"#,
+            ),
+            (
+                r#""docker":{"image":"busybox"}"#,
+                r#""docker":{"image":"busybox"},"volumes":[{"host_path":"a/../../b","container_path":"/e","mode":"RO"}]"#,
+                r#"container.volumes[0].host_path: "a/../../b" leads out"#,
+            ),
         ];
         for (from, to, expected) in cases {
             assert!(OK.contains(from), "fixture lacks {from}");
             let msg = problems(&OK.replacen(from, to, 1));
             assert!(msg.contains(expected), "expected {expected:?} in {msg:?}");
         }
+    }
+
+    #[test]
+    fn relative_host_paths_may_move_inside_the_sandbox_only() {
+        for ok in ["a", "a/../b", "./a/./b/..", ".", "a/b/../../c"] {
+            assert!(!climbs_out(ok), "{ok}");
+        }
+        for bad in ["..", "../a", "a/../..", "a/b/../../../c", "./../x"] {
+            assert!(climbs_out(bad), "{bad}");
+        }
+        // Absolute host paths stay the operator's business, as in Mesos; so do the names
+        // a volume driver is given.
+        let with = |volume: &str, driver: &str| {
+            OK.replacen(
+                r#""docker":{"image":"busybox"}"#,
+                &format!(
+                    r#""docker":{{"image":"busybox"{driver}}},"volumes":[{{"host_path":"{volume}","container_path":"/e","mode":"RO"}}]"#
+                ),
+                1,
+            )
+        };
+        task(&task_from(&with("/etc", "")), None).unwrap();
+        task(
+            &task_from(&with("../x", r#","volume_driver":"local""#)),
+            None,
+        )
+        .unwrap();
     }
 
     #[test]

@@ -80,6 +80,7 @@ fn cases() -> Vec<Case> {
         case("bad port protocol", docker(r#""network": "BRIDGE", "port_mappings": [{"host_port": 31000, "container_port": 80, "protocol": "icmp"}]"#), "unsupported protocol \"icmp\""),
         case("port range begin after end", replace(r#"{"begin": 31000, "end": 31001}"#, r#"{"begin": 31005, "end": 31001}"#), "begin 31005 is after end 31001"),
         case("both-relative volume paths", replace(IMAGE, &format!(r#"{IMAGE}, "volumes": [{{"host_path": "a", "container_path": "b", "mode": "RW"}}]"#)), "Both host_path 'a' and container_path 'b' of a volume are relative"),
+        case("relative volume climbing out of the sandbox", replace(IMAGE, &format!(r#"{IMAGE}, "volumes": [{{"host_path": "../../../../etc", "container_path": "/e", "mode": "RO"}}]"#)), r#"container.volumes[0].host_path: "../../../../etc" leads out of the sandbox"#),
         case("unknown volume mode", replace(IMAGE, &format!(r#"{IMAGE}, "volumes": [{{"host_path": "/a", "container_path": "/b", "mode": "RX"}}]"#)), "mode: unknown value `RX`"),
         case("volume without mode", replace(IMAGE, &format!(r#"{IMAGE}, "volumes": [{{"host_path": "/a", "container_path": "/b"}}]"#)), "missing field `mode`"),
         case("hostname with host network", replace(IMAGE, &format!(r#"{IMAGE}, "hostname": "h""#)), "Unable to set hostname with host network mode"),

@@ -208,6 +208,72 @@ fn mode_suffix(mode: VolumeMode) -> &'static str {
     }
 }
 
+/// What a volume mounts: a host path or a named Docker volume.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum MountKind {
+    Bind,
+    Volume,
+}
+
+/// One volume of the container, before it is written as `-v` or `--mount`.
+#[derive(Debug, Clone)]
+struct Mount {
+    kind: MountKind,
+    source: String,
+    target: String,
+    /// `None` for the sandbox, which Mesos mounts without a mode (read-write).
+    mode: Option<VolumeMode>,
+}
+
+impl Mount {
+    /// `-v source:target[:mode]`, as Mesos writes it, unless a path contains ':': `-v`
+    /// splits its value at every ':', so `docker run` fails on such a path (a sandbox
+    /// under `--work_dir /tmp/x/work:1`, or a task id with ':' in a host path). Those
+    /// go as `--mount type=bind,source=...,target=...`, whose fields are separated by ','
+    /// instead (and quoted as CSV where a path holds ',' or '"'). A bind `--mount`, unlike
+    /// `-v`, needs its host path to exist.
+    fn flag(&self, volume_driver: Option<&str>) -> (&'static str, String) {
+        if !self.source.contains(':') && !self.target.contains(':') {
+            let mut spec = format!("{}:{}", self.source, self.target);
+            if let Some(mode) = self.mode {
+                spec.push(':');
+                spec.push_str(mode_suffix(mode));
+            }
+            return ("-v", spec);
+        }
+        let mut fields = vec![
+            match self.kind {
+                MountKind::Bind => "type=bind".to_string(),
+                MountKind::Volume => "type=volume".to_string(),
+            },
+            format!("source={}", self.source),
+            format!("target={}", self.target),
+        ];
+        if self.mode == Some(VolumeMode::Ro) {
+            fields.push("readonly".into());
+        }
+        if let (MountKind::Volume, Some(driver)) = (self.kind, volume_driver) {
+            // `--volume-driver` applies to `-v` only; a volume `--mount` names its own.
+            fields.push(format!("volume-driver={driver}"));
+        }
+        let value = fields
+            .iter()
+            .map(|f| csv_field(f))
+            .collect::<Vec<_>>()
+            .join(",");
+        ("--mount", value)
+    }
+}
+
+/// A field of the CSV line `--mount` takes: quoted when it holds ',', '"' or a line break.
+fn csv_field(field: &str) -> String {
+    if field.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", field.replace('"', "\"\""))
+    } else {
+        field.to_string()
+    }
+}
+
 /// Megabytes (truncated to whole MB, as stout does) in bytes.
 fn mb_to_bytes(mb: f64) -> u64 {
     (mb as u64).saturating_mul(MIB)
@@ -346,7 +412,17 @@ pub fn build_run_command(options: &RunOptions) -> Result<RunCommand> {
             } else {
                 host_path.clone()
             };
-            format!("{source}:{target}:{}", mode_suffix(volume.mode))
+            Mount {
+                // With a volume driver a relative host path names a volume of the driver.
+                kind: if !host_absolute && docker.volume_driver.is_some() {
+                    MountKind::Volume
+                } else {
+                    MountKind::Bind
+                },
+                source,
+                target,
+                mode: Some(volume.mode),
+            }
         } else if let Some(source) = &volume.source {
             if source.kind() != VolumeSourceType::DockerVolume {
                 tracing::debug!(
@@ -376,11 +452,12 @@ pub fn build_run_command(options: &RunOptions) -> Result<RunCommand> {
                 }
                 volume_driver = Some(driver.clone());
             }
-            format!(
-                "{}:{target}:{}",
-                docker_volume.name,
-                mode_suffix(volume.mode)
-            )
+            Mount {
+                kind: MountKind::Volume,
+                source: docker_volume.name.clone(),
+                target,
+                mode: Some(volume.mode),
+            }
         } else {
             return Err(DockerError::invalid(
                 field,
@@ -390,7 +467,12 @@ pub fn build_run_command(options: &RunOptions) -> Result<RunCommand> {
         };
         volumes.push(spec);
     }
-    volumes.push(format!("{}:{}", options.sandbox_dir, options.mapped_dir));
+    volumes.push(Mount {
+        kind: MountKind::Bind,
+        source: options.sandbox_dir.clone(),
+        target: options.mapped_dir.clone(),
+        mode: None,
+    });
     if let Some(legacy) = &docker.volume_driver {
         if volume_driver.as_ref().is_some_and(|d| d != legacy) {
             return Err(DockerError::invalid(
@@ -568,8 +650,10 @@ pub fn build_run_command(options: &RunOptions) -> Result<RunCommand> {
     for name in env.keys() {
         pair(&mut args, "-e", name.as_str()); // Rule 8: the name only; the value is in `env`.
     }
-    for volume in volumes {
-        pair(&mut args, "-v", volume); // Rules 9 and 10.
+    for volume in &volumes {
+        // Rules 9 and 10; `--mount` where `-v` would split a path at its ':'.
+        let (flag, value) = volume.flag(volume_driver.as_deref());
+        pair(&mut args, flag, value);
     }
     if let Some(driver) = &volume_driver {
         args.push(format!("--volume-driver={driver}")); // Rule 11.

@@ -366,6 +366,49 @@ fn rule_10_sandbox_volume_is_last_without_mode() {
 }
 
 #[test]
+fn rule_09_and_10_paths_with_a_colon_are_mounted_with_mount() {
+    // `-v a:b:c` would split the path at its ':'; `--mount` separates fields with ','.
+    let mut o = options();
+    o.sandbox_dir = "/tmp/x/work:1/sandboxes/c1".into();
+    o.container.volumes = vec![
+        volume(VolumeMode::Ro, "/etc/conf", Some("/srv/a:b")),
+        volume(VolumeMode::Rw, "/in:side", Some("/srv/plain")),
+        volume(VolumeMode::Rw, "/q", Some("/srv/with,comma:and\"quote")),
+        volume(VolumeMode::Rw, "/cache", Some("cache")),
+        volume(VolumeMode::Ro, "/etc/plain", Some("/etc/plain")),
+    ];
+    assert_eq!(
+        build_run_command(&o).unwrap().args[..16],
+        [
+            "run",
+            "-e",
+            "MESOS_CONTAINER_NAME",
+            "-e",
+            "MESOS_SANDBOX",
+            "--mount",
+            "type=bind,source=/srv/a:b,target=/etc/conf,readonly",
+            "--mount",
+            "type=bind,source=/srv/plain,target=/in:side",
+            "--mount",
+            "type=bind,\"source=/srv/with,comma:and\"\"quote\",target=/q",
+            "--mount",
+            "type=bind,source=/tmp/x/work:1/sandboxes/c1/cache,target=/cache",
+            "-v",
+            "/etc/plain:/etc/plain:ro",
+            "--mount",
+        ]
+    );
+    assert!(build(&o).contains(&format!(
+        "--mount type=bind,source=/tmp/x/work:1/sandboxes/c1,target={MAPPED} --net host"
+    )));
+    // A named volume mounted at a path with ':' keeps its driver.
+    o.container.volumes = vec![docker_volume(VolumeMode::Ro, "/a:b", "vol", Some("local"))];
+    assert!(build(&o).contains(
+        "--mount type=volume,source=vol,target=/a:b,readonly,volume-driver=local --mount"
+    ));
+}
+
+#[test]
 fn rule_11_volume_driver() {
     let mut o = options();
     o.container.volumes = vec![docker_volume(VolumeMode::Rw, "/a", "a", Some("local"))];

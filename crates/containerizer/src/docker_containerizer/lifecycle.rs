@@ -322,6 +322,11 @@ async fn start_executor(
     let sandbox = container.sandbox.as_path();
 
     fetch(ctx, spec, sandbox).await?;
+    // What a relative volume resolves to is known only now that the sandbox is filled.
+    crate::sandbox_volumes::prepare(spec, sandbox).map_err(|source| RunError::Volumes {
+        container_id: spec.container_id.clone(),
+        source: Box::new(source),
+    })?;
     container.update_record(|r| r.state = ContainerState::Pulling)?;
     pull(ctx, spec, sandbox, cz.config.show_progress).await?;
 
