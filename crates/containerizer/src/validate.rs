@@ -273,6 +273,13 @@ fn container(p: &mut Problems, path: &str, c: &ContainerInfo) {
                     format!("invalid image name {:?}", d.image),
                     "image names contain no white space",
                 );
+            } else if d.image.starts_with('-') {
+                // It would reach docker's argv as an option (`--privileged`).
+                p.push(
+                    format!("{path}.docker.image"),
+                    format!("invalid image name {:?}", d.image),
+                    "an image name starts with a letter or a digit, e.g. \"busybox:latest\"",
+                );
             }
             for (i, pm) in d.port_mappings.iter().enumerate() {
                 for (field, port) in [
@@ -298,11 +305,11 @@ fn container(p: &mut Problems, path: &str, c: &ContainerInfo) {
                 }
             }
             for (i, param) in d.parameters.iter().enumerate() {
-                if param.key.is_empty() || param.key.starts_with('-') {
+                if let Err(refusal) = docker_cli::check_parameter(&param.key, &param.value) {
                     p.push(
                         format!("{path}.docker.parameters[{i}].key"),
-                        format!("invalid docker parameter key {:?}", param.key),
-                        "give the option name without dashes, e.g. \"memory-swap\"",
+                        refusal.problem,
+                        refusal.hint,
                     );
                 }
             }
@@ -315,6 +322,19 @@ fn container(p: &mut Problems, path: &str, c: &ContainerInfo) {
                 format!("{path}.volumes[{i}].container_path"),
                 "is empty",
                 "give the path inside the container",
+            );
+        }
+        if let Some(name) = v
+            .source
+            .as_ref()
+            .and_then(|s| s.docker_volume.as_ref())
+            .map(|d| &d.name)
+            .filter(|n| n.starts_with('-'))
+        {
+            p.push(
+                format!("{path}.volumes[{i}].source.docker_volume.name"),
+                format!("invalid volume name {name:?}"),
+                "a Docker volume name starts with a letter or a digit",
             );
         }
         if let Some(host_path) = &v.host_path {
@@ -501,6 +521,21 @@ mod tests {
                 r#""image":"busybox""#,
                 r#""image":"busybox","network":"BRIDGE","port_mappings":[{"host_port":0,"container_port":80}]"#,
                 "port_mappings[0].host_port: invalid port 0",
+            ),
+            (
+                r#""image":"busybox""#,
+                r#""image":"--privileged""#,
+                r#"container.docker.image: invalid image name "--privileged" (an image name starts with a letter or a digit"#,
+            ),
+            (
+                r#""docker":{"image":"busybox"}"#,
+                r#""docker":{"image":"busybox"},"volumes":[{"container_path":"/v","mode":"RW","source":{"type":"DOCKER_VOLUME","docker_volume":{"name":"-v=/:/host"}}}]"#,
+                r#"container.volumes[0].source.docker_volume.name: invalid volume name "-v=/:/host""#,
+            ),
+            (
+                r#""image":"busybox""#,
+                r#""image":"busybox","parameters":[{"key":"name","value":"other"}]"#,
+                r#"container.docker.parameters[0].key: docker parameter "name" is refused"#,
             ),
             (
                 r#""docker":{"image":"busybox"}"#,

@@ -24,6 +24,7 @@ use crate::error::{DockerError, Result};
 use crate::labels::MesosLabels;
 use crate::process::Docker;
 use crate::redact::redact_argv;
+use crate::run_parameters::check_parameter;
 use crate::version::{Version, HOST_NETWORK_DNS_MIN_VERSION, USER_NETWORK_MIN_VERSION};
 
 /// CPU shares per CPU (`CPU_SHARES_PER_CPU`).
@@ -321,6 +322,16 @@ pub fn build_run_command(options: &RunOptions) -> Result<RunCommand> {
             "No docker info found in container info",
         )
     })?;
+    if docker.image.starts_with('-') {
+        return Err(DockerError::invalid(
+            "container.docker.image",
+            &docker.image,
+            format!(
+                "invalid image name {:?}: an image name starts with a letter or a digit",
+                docker.image
+            ),
+        ));
+    }
     let command = &options.command;
     let requests = options.resources.as_deref();
 
@@ -452,6 +463,16 @@ pub fn build_run_command(options: &RunOptions) -> Result<RunCommand> {
                 }
                 volume_driver = Some(driver.clone());
             }
+            if docker_volume.name.starts_with('-') {
+                return Err(DockerError::invalid(
+                    format!("{field}.source.docker_volume.name"),
+                    &docker_volume.name,
+                    format!(
+                        "invalid volume name {:?}: a Docker volume name starts with a letter or a digit",
+                        docker_volume.name
+                    ),
+                ));
+            }
             Mount {
                 kind: MountKind::Volume,
                 source: docker_volume.name.clone(),
@@ -551,7 +572,14 @@ pub fn build_run_command(options: &RunOptions) -> Result<RunCommand> {
     let mut network_overridden = false;
     let mut dns_parameter = false;
     let mut parameters = Vec::new();
-    for parameter in &docker.parameters {
+    for (i, parameter) in docker.parameters.iter().enumerate() {
+        check_parameter(&parameter.key, &parameter.value).map_err(|refusal| {
+            DockerError::invalid(
+                format!("container.docker.parameters[{i}].key"),
+                &parameter.key,
+                refusal.to_string(),
+            )
+        })?;
         if !network_overridden && (parameter.key == "net" || parameter.key == "network") {
             network = parameter.value.clone();
             network_overridden = true;
@@ -685,6 +713,8 @@ pub fn build_run_command(options: &RunOptions) -> Result<RunCommand> {
         pair(&mut args, "--label", format!("{key}={value}")); // Ours, right after --name.
     }
     args.extend(parameters); // Rule 21.
+                             // The end of the options: whatever the image is called, docker takes it as the image.
+    args.push("--".into());
     args.push(docker.image.clone()); // Rule 23.
     args.extend(arguments); // Rule 24.
 

@@ -12,7 +12,7 @@ const SANDBOX: &str = "/var/lib/mesos/sandboxes/c1";
 const MAPPED: &str = "/mnt/mesos/sandbox";
 
 /// The tail every shell-command container ends with.
-const TAIL: &str = "--entrypoint /bin/sh --name mesos-c1 busybox -c true";
+const TAIL: &str = "--entrypoint /bin/sh --name mesos-c1 -- busybox -c true";
 
 fn options() -> RunOptions {
     RunOptions::new(
@@ -652,7 +652,7 @@ fn rule_19_entrypoint_only_with_shell() {
     assert_eq!(
         build(&o),
         format!(
-            "run {ENV} {} --net host --name mesos-c1 busybox",
+            "run {ENV} {} --net host --name mesos-c1 -- busybox",
             sandbox_volume()
         )
     );
@@ -674,7 +674,7 @@ fn rule_20_name_then_labels() {
             "run {ENV} {} --net host --entrypoint /bin/sh --name mesos-c1 \
              --label mesos.agent_id=agent-1 --label mesos.framework_id=fw \
              --label mesos.executor_id=ex --label mesos.task_id=task \
-             --label mesos.container_id=c1 busybox -c true",
+             --label mesos.container_id=c1 -- busybox -c true",
             sandbox_volume()
         )
     );
@@ -706,10 +706,56 @@ fn rule_21_parameters() {
         build(&o),
         format!(
             "run {ENV} {} --net none --entrypoint /bin/sh --name mesos-c1 \
-             --network=second --memory-swappiness=0 --label=x=y busybox -c true",
+             --network=second --memory-swappiness=0 --label=x=y -- busybox -c true",
             sandbox_volume()
         )
     );
+}
+
+#[test]
+fn rule_21_parameters_that_take_the_container_away_are_refused() {
+    for (key, value, expected) in [
+        ("name", "other", "docker parameter \"name\" is refused"),
+        ("rm", "true", "docker parameter \"rm\" is refused"),
+        (
+            "d",
+            "true",
+            "docker parameter \"d\" (-d, --detach) is refused",
+        ),
+        (
+            "restart",
+            "always",
+            "docker parameter \"restart\" is refused",
+        ),
+        (
+            "label",
+            "mesos.task_id=x",
+            "with the label \"mesos.task_id\" is refused",
+        ),
+        (
+            "frobnicate",
+            "1",
+            "\"frobnicate\" is not an option of docker run",
+        ),
+    ] {
+        let mut o = options();
+        docker_info(&mut o).parameters = vec![
+            Parameter {
+                key: "user".into(),
+                value: "nobody".into(),
+            },
+            Parameter {
+                key: key.into(),
+                value: value.into(),
+            },
+        ];
+        let e = error(&o);
+        assert!(
+            e.starts_with("container.docker.parameters[1].key: docker parameter")
+                && e.contains(expected),
+            "{key}: {e}"
+        );
+    }
 }
 
 #[test]
@@ -725,7 +771,7 @@ fn rule_21_dns_parameter_suppresses_default_dns() {
         let args = build(&o);
         assert!(!args.contains("1.1.1.1"), "{key}: {args}");
         assert!(
-            args.contains(&format!("--name mesos-c1 --{key}=v busybox")),
+            args.contains(&format!("--name mesos-c1 --{key}=v -- busybox")),
             "{args}"
         );
     }
@@ -764,7 +810,26 @@ fn rule_22_default_dns_selection_for_user_networks() {
 fn rule_23_image_verbatim() {
     let mut o = options();
     docker_info(&mut o).image = "127.0.0.1:5000/ns/img@sha256:abc".into();
-    assert!(build(&o).ends_with("--name mesos-c1 127.0.0.1:5000/ns/img@sha256:abc -c true"));
+    assert!(build(&o).ends_with("--name mesos-c1 -- 127.0.0.1:5000/ns/img@sha256:abc -c true"));
+}
+
+#[test]
+fn rule_23_image_and_volume_names_are_never_options() {
+    // `--` ends the options: whatever the image is called, docker takes it as the image.
+    let mut o = options();
+    docker_info(&mut o).image = "--privileged".into();
+    assert_eq!(
+        error(&o),
+        "container.docker.image: invalid image name \"--privileged\": an image name starts \
+         with a letter or a digit"
+    );
+    let mut o = options();
+    o.container.volumes = vec![docker_volume(VolumeMode::Rw, "/a", "-v=/:/host", None)];
+    assert_eq!(
+        error(&o),
+        "container.volumes[0].source.docker_volume.name: invalid volume name \"-v=/:/host\": \
+         a Docker volume name starts with a letter or a digit"
+    );
 }
 
 #[test]
@@ -822,7 +887,7 @@ fn spec_example() {
             "docker -H unix:///var/run/docker.sock run --cpu-shares 1024 --memory 134217728 \
              -e MESOS_ALLOCATION_ROLE -e MESOS_CONTAINER_NAME -e MESOS_SANDBOX \
              -v {sandbox}:/mnt/mesos/sandbox --net bridge -p 31000:80/tcp \
-             --entrypoint /bin/sh --name mesos-{cid} nginx -c nginx -g 'daemon off;'"
+             --entrypoint /bin/sh --name mesos-{cid} -- nginx -c nginx -g 'daemon off;'"
         )
     );
     assert_eq!(
