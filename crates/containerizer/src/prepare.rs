@@ -280,15 +280,26 @@ fn current_user() -> String {
 
 /// Reads the agent id from `<work_dir>/meta/agent_id`, creating a fresh one on first use.
 pub fn agent_id(file: &Path) -> Result<AgentId, std::io::Error> {
+    let checked = |id: &str| match validate::id_problem(id) {
+        None => Ok(AgentId::new(id)),
+        // The id goes into every container's labels and every executor's environment.
+        Some(problem) => Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!(
+                "the agent id in '{}' is invalid: {problem} (remove the file to get a new id)",
+                file.display()
+            ),
+        )),
+    };
     match std::fs::read_to_string(file) {
-        Ok(text) if !text.trim().is_empty() => Ok(AgentId::new(text.trim())),
+        Ok(text) if !text.trim().is_empty() => checked(text.trim()),
         Ok(_) | Err(_) => {
             let id = format!("{}-S0", uuid::Uuid::new_v4());
             crate::checkpoint::write_atomic(file, format!("{id}\n").as_bytes())
                 .map_err(std::io::Error::other)?;
             // Another process may have won the race; whatever is on disk now is the id.
             let text = std::fs::read_to_string(file)?;
-            Ok(AgentId::new(text.trim()))
+            checked(text.trim())
         }
     }
 }
@@ -365,6 +376,23 @@ mod tests {
         );
         let e = prepare(&t, None, Some("a.b"), "a").unwrap_err().to_string();
         assert!(e.contains("--container_id"), "{e}");
+    }
+
+    #[test]
+    fn an_agent_id_file_with_an_invalid_id_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("agent_id");
+        std::fs::write(&f, "a/b\n").unwrap();
+        let e = agent_id(&f).unwrap_err().to_string();
+        assert!(
+            e.contains("is invalid: 'a/b' contains invalid characters (remove the file"),
+            "{e}"
+        );
+        assert_eq!(
+            std::fs::read_to_string(&f).unwrap(),
+            "a/b\n",
+            "left as it was"
+        );
     }
 
     #[test]

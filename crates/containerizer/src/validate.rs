@@ -104,6 +104,41 @@ pub fn container_id(id: &str) -> Result<(), Problem> {
     }
 }
 
+/// The longest id Mesos accepts (`NAME_MAX`: ids become file names).
+pub const MAX_ID_LEN: usize = 255;
+
+/// Mesos's rules for a task, executor, framework or agent id (`validateID`): not empty, at
+/// most 255 bytes, not `.` or `..`, and no control character, `/` or `\`, because ids are
+/// mapped to directories and written into logs, labels and checkpoints. `None` when valid;
+/// else the problem, in Mesos's words.
+pub fn id_problem(id: &str) -> Option<String> {
+    if id.is_empty() {
+        return Some("ID must not be empty".into());
+    }
+    if id.len() > MAX_ID_LEN {
+        return Some(format!(
+            "ID must not be greater than {MAX_ID_LEN} characters"
+        ));
+    }
+    // Control characters are shown escaped: the message goes to a terminal and a log.
+    let shown = id.escape_debug();
+    if id == "." || id == ".." {
+        return Some(format!("'{shown}' is disallowed"));
+    }
+    if id.chars().any(|c| c.is_control() || c == '/' || c == '\\') {
+        return Some(format!("'{shown}' contains invalid characters"));
+    }
+    None
+}
+
+const ID_HINT: &str = "use an id without control characters, '/' or '\\', other than '.' and '..', of at most 255 bytes";
+
+fn id(p: &mut Problems, path: &str, value: &str) {
+    if let Some(problem) = id_problem(value) {
+        p.push(path, problem, ID_HINT);
+    }
+}
+
 /// Checks a task launched as a command task (our executor runs it), or with `executor` as a
 /// custom executor in an image.
 pub fn task(task: &TaskInfo, executor: Option<&ExecutorInfo>) -> Result<(), Problems> {
@@ -114,6 +149,8 @@ pub fn task(task: &TaskInfo, executor: Option<&ExecutorInfo>) -> Result<(), Prob
             "is empty",
             "give the task an id or leave task_id out to get one",
         );
+    } else {
+        id(&mut p, "task_id.value", &task.task_id.value);
     }
     resources(&mut p, "resources", &task.resources);
     for (name, scalar) in &task.limits {
@@ -174,6 +211,15 @@ pub fn task(task: &TaskInfo, executor: Option<&ExecutorInfo>) -> Result<(), Prob
                     "is empty",
                     "give the executor an id",
                 );
+            } else {
+                id(
+                    &mut p,
+                    "executor.executor_id.value",
+                    &exec.executor_id.value,
+                );
+            }
+            if let Some(framework_id) = &exec.framework_id {
+                id(&mut p, "executor.framework_id.value", &framework_id.value);
             }
             resources(&mut p, "executor.resources", &exec.resources);
             match &exec.container {
@@ -380,11 +426,11 @@ fn command(p: &mut Problems, path: &str, cmd: &CommandInfo) {
     }
     for (i, var) in cmd.variables().iter().enumerate() {
         let at = format!("{path}.environment.variables[{i}]");
-        if var.name.is_empty() || var.name.contains('=') || var.name.contains('\0') {
+        if var.name.is_empty() || var.name.contains('=') || var.name.chars().any(char::is_control) {
             p.push(
                 format!("{at}.name"),
                 format!("invalid variable name {:?}", var.name),
-                "use a non-empty name without '='",
+                "use a non-empty name without '=' or control characters",
             );
             continue;
         }
@@ -580,6 +626,60 @@ mod tests {
             None,
         )
         .unwrap();
+    }
+
+    #[test]
+    fn ids_follow_mesos_rules() {
+        for ok in ["t", "web-1", "a b", "a.b", "a:b", &"x".repeat(255)] {
+            assert_eq!(id_problem(ok), None, "{ok}");
+        }
+        assert_eq!(id_problem("").as_deref(), Some("ID must not be empty"));
+        assert_eq!(
+            id_problem(&"x".repeat(256)).as_deref(),
+            Some("ID must not be greater than 255 characters")
+        );
+        assert_eq!(id_problem("..").as_deref(), Some("'..' is disallowed"));
+        assert_eq!(
+            id_problem("a\nb").as_deref(),
+            Some("'a\\nb' contains invalid characters")
+        );
+        for bad in ["../../etc", "a/b", "a\\b", "a\u{7f}", "\tx"] {
+            assert!(
+                id_problem(bad)
+                    .unwrap()
+                    .ends_with("contains invalid characters"),
+                "{bad}"
+            );
+        }
+        let msg = problems(&OK.replacen(
+            r#""task_id":{"value":"t"}"#,
+            r#""task_id":{"value":"../../etc"}"#,
+            1,
+        ));
+        assert!(
+            msg.contains("task_id.value: '../../etc' contains invalid characters (use an id without control characters"),
+            "{msg}"
+        );
+    }
+
+    #[test]
+    fn executor_and_framework_ids_follow_mesos_rules() {
+        let executor: ExecutorInfo = mesos_types::from_json_str(
+            r#"{"executor_id":{"value":"e/1"},"framework_id":{"value":"f\u0007"},
+                "container":{"type":"DOCKER","docker":{"image":"busybox"}}}"#,
+        )
+        .unwrap();
+        let msg = task(&task_from(OK), Some(&executor))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            msg.contains("executor.executor_id.value: 'e/1' contains invalid characters"),
+            "{msg}"
+        );
+        assert!(
+            msg.contains("executor.framework_id.value: 'f\\u{7}' contains invalid characters"),
+            "{msg}"
+        );
     }
 
     #[test]

@@ -88,6 +88,11 @@ fn cases() -> Vec<Case> {
         case("shell without a value", replace(r#""command": {"value": "true"}"#, r#""command": {"shell": true}"#), "command.value: shell is true (the default) but there is no command value"),
         case("missing command", replace(r#""command": {"value": "true"},"#, ""), "command: is missing"),
         case("missing container", replace(r#","container": {"type": "DOCKER", "docker": {"image": "mesos-test/busybox:latest"}}"#.trim_start_matches(','), r#""unused": 1"#), "container: is missing"),
+        case("task id with a newline", replace(r#""name": "t","#, r#""name": "t", "task_id": {"value": "a\nb"},"#), r"task_id.value: 'a\nb' contains invalid characters (use an id without control characters, '/' or '\', other than '.' and '..', of at most 255 bytes)"),
+        case("task id with a path", replace(r#""name": "t","#, r#""name": "t", "task_id": {"value": "../../etc"},"#), "task_id.value: '../../etc' contains invalid characters"),
+        case("task id dot-dot", replace(r#""name": "t","#, r#""name": "t", "task_id": {"value": ".."},"#), "task_id.value: '..' is disallowed"),
+        case("task name becoming a task id with a slash", replace(r#""name": "t","#, r#""name": "a/b","#), "task_id.value: 'a/b' contains invalid characters"),
+        case("env name with a newline", replace(r#""command": {"value": "true"}"#, r#""command": {"value": "true", "environment": {"variables": [{"name": "A\nB", "value": "x"}]}}"#), r#"command.environment.variables[0].name: invalid variable name "A\nB" (use a non-empty name without '=' or control characters)"#),
         case("env name with =", replace(r#""command": {"value": "true"}"#, r#""command": {"value": "true", "environment": {"variables": [{"name": "A=B", "value": "x"}]}}"#), "command.environment.variables[0].name: invalid variable name"),
         case("secret reference", replace(r#""command": {"value": "true"}"#, r#""command": {"value": "true", "environment": {"variables": [{"name": "P", "type": "SECRET", "secret": {"type": "REFERENCE", "reference": {"name": "vault/p"}}}]}}"#), "secret references cannot be resolved here"),
         case("output_file escaping the sandbox", replace(r#""command": {"value": "true"}"#, r#""command": {"value": "true", "uris": [{"value": "http://127.0.0.1:1/f", "output_file": "../../etc/x"}]}"#), "command.uris[0].output_file"),
@@ -180,6 +185,31 @@ fn every_bad_input_exits_125_names_the_problem_and_leaves_nothing() {
     for case in &cases {
         run_case(case, root.path());
     }
+}
+
+#[test]
+fn an_invalid_agent_id_in_the_work_dir_is_refused() {
+    let root = tempfile::tempdir().unwrap();
+    let work = root.path().join("w");
+    std::fs::create_dir_all(work.join("meta")).unwrap();
+    std::fs::write(work.join("meta/agent_id"), "../agent\n").unwrap();
+    let task = root.path().join("t.json");
+    std::fs::write(&task, GOOD).unwrap();
+    let out = Command::new(BIN)
+        .arg(format!("--work_dir={}", work.display()))
+        .arg("run")
+        .arg(&task)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(125), "{stderr}");
+    assert!(
+        stderr.contains(
+            "is invalid: '../agent' contains invalid characters (remove the file to get a new id)"
+        ),
+        "{stderr}"
+    );
+    assert!(!work.join("sandboxes").exists());
 }
 
 #[test]

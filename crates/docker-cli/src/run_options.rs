@@ -286,13 +286,14 @@ fn cfs_quota_us(cpus: f64) -> u64 {
 }
 
 fn check_env_name(field: &str, name: &str) -> Result<()> {
-    if name.is_empty() || name.contains('=') || name.contains('\0') {
+    if name.is_empty() || name.contains('=') || name.chars().any(char::is_control) {
         return Err(DockerError::invalid(
             field,
             name,
             format!(
-                "'{name}' is not a usable environment variable name (it must be non-empty \
-                 and contain no '=' or NUL)"
+                "'{}' is not a usable environment variable name (it must be non-empty \
+                 and contain no '=' or control character)",
+                name.escape_debug()
             ),
         ));
     }

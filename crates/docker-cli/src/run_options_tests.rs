@@ -256,7 +256,15 @@ fn rule_08_environment_errors() {
     assert_eq!(
         error(&o),
         "command.environment.variables[0].name: 'A=B' is not a usable environment variable \
-         name (it must be non-empty and contain no '=' or NUL)"
+         name (it must be non-empty and contain no '=' or control character)"
+    );
+    o.command.environment = Some(Environment {
+        variables: vec![Variable::new("A\nB", "x")],
+    });
+    assert_eq!(
+        error(&o),
+        "command.environment.variables[0].name: 'A\\nB' is not a usable environment variable \
+         name (it must be non-empty and contain no '=' or control character)"
     );
     o.command.environment = Some(Environment {
         variables: vec![Variable {
