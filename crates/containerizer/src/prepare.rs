@@ -70,9 +70,13 @@ impl LaunchSpec {
 
 /// Reads a JSON file, naming the file in every error.
 fn read_json(path: &Path, what: &str) -> Result<serde_json::Value, BadInput> {
-    let text = std::fs::read_to_string(path).map_err(|e| {
+    let text = mesos_types::input::read_input_file(path).map_err(|e| {
+        let hint = match e {
+            mesos_types::input::ReadInputError::Io(_) => " (check the path and its permissions)",
+            _ => "",
+        };
         BadInput(format!(
-            "cannot read {what} file '{}': {e} (check the path and its permissions)",
+            "cannot read {what} file '{}': {e}{hint}",
             path.display()
         ))
     })?;
@@ -291,14 +295,14 @@ pub fn agent_id(file: &Path) -> Result<AgentId, std::io::Error> {
             ),
         )),
     };
-    match std::fs::read_to_string(file) {
+    match mesos_types::input::read_input_file(file) {
         Ok(text) if !text.trim().is_empty() => checked(text.trim()),
         Ok(_) | Err(_) => {
             let id = format!("{}-S0", uuid::Uuid::new_v4());
             crate::checkpoint::write_atomic(file, format!("{id}\n").as_bytes())
                 .map_err(std::io::Error::other)?;
             // Another process may have won the race; whatever is on disk now is the id.
-            let text = std::fs::read_to_string(file)?;
+            let text = mesos_types::input::read_input_file(file).map_err(std::io::Error::other)?;
             checked(text.trim())
         }
     }

@@ -238,7 +238,85 @@ pub fn task(task: &TaskInfo, executor: Option<&ExecutorInfo>) -> Result<(), Prob
             }
         }
     }
+    command_line(&mut p, task, executor);
     p.into_result()
+}
+
+/// The most bytes one string that becomes a single argument or environment entry of
+/// `docker run` may have. Linux refuses to start a program (E2BIG, "Argument list too
+/// long") with any one argv or environment string over MAX_ARG_STRLEN (32 pages, 128 KiB),
+/// and with all of them together over ARG_MAX (a quarter of the stack limit: 2 MiB with
+/// the usual 8 MiB). The command value is one such string (`-c <value>`); half of the
+/// per-string cap leaves room for what is added around it.
+pub const MAX_ARGUMENT_BYTES: usize = 64 * 1024;
+
+/// The most bytes the command, its arguments, its environment and the docker parameters
+/// of a task may have together: a quarter of the usual ARG_MAX, since `docker run` also
+/// gets our own options, labels and environment, and the docker CLI inherits ours.
+pub const MAX_COMMAND_LINE_BYTES: usize = 512 * 1024;
+
+/// Checks that what reaches `docker run`'s argv and environment from the task (the command
+/// of the container that runs, its environment and the docker parameters) can be passed.
+fn command_line(p: &mut Problems, task: &TaskInfo, executor: Option<&ExecutorInfo>) {
+    let (prefix, cmd, container) = match executor {
+        None => ("", task.command.as_ref(), task.container.as_ref()),
+        Some(e) => ("executor.", e.command.as_ref(), e.container.as_ref()),
+    };
+    // (JSON path, what it is, bytes); values are never shown, they may be secrets.
+    let mut strings: Vec<(String, String, usize)> = Vec::new();
+    if let Some(cmd) = cmd {
+        if let Some(value) = &cmd.value {
+            strings.push((
+                format!("{prefix}command.value"),
+                "the command".into(),
+                value.len(),
+            ));
+        }
+        for (i, a) in cmd.arguments.iter().enumerate() {
+            strings.push((
+                format!("{prefix}command.arguments[{i}]"),
+                "the argument".into(),
+                a.len(),
+            ));
+        }
+        for (i, v) in cmd.variables().iter().enumerate() {
+            let value = match &v.secret {
+                Some(secret) => secret.value.as_ref().map_or(0, |d| d.data.len()),
+                None => v.value.as_ref().map_or(0, String::len),
+            };
+            strings.push((
+                format!("{prefix}command.environment.variables[{i}]"),
+                format!("variable {}", v.name.escape_debug()),
+                v.name.len() + 1 + value,
+            ));
+        }
+    }
+    if let Some(docker) = container.and_then(|c| c.docker.as_ref()) {
+        for (i, param) in docker.parameters.iter().enumerate() {
+            strings.push((
+                format!("{prefix}container.docker.parameters[{i}].value"),
+                format!("parameter {}", param.key.escape_debug()),
+                param.key.len() + 3 + param.value.len(),
+            ));
+        }
+    }
+    for (path, what, bytes) in &strings {
+        if *bytes > MAX_ARGUMENT_BYTES {
+            p.push(
+                path,
+                format!("{what} is {bytes} bytes long, more than the {MAX_ARGUMENT_BYTES} one argument of docker run may have"),
+                "Linux refuses arguments over 128 KiB ('Argument list too long'): put large content in a file fetched with uris and read it from the sandbox",
+            );
+        }
+    }
+    let total: usize = strings.iter().map(|(_, _, b)| b).sum();
+    if total > MAX_COMMAND_LINE_BYTES {
+        p.push(
+            format!("{prefix}command"),
+            format!("the command, its arguments, its environment and the docker parameters are {total} bytes together, more than the {MAX_COMMAND_LINE_BYTES} a docker run may be given"),
+            "Linux caps a program's arguments and environment at 2 MiB together ('Argument list too long'): put large content in files fetched with uris",
+        );
+    }
 }
 
 fn resources(p: &mut Problems, path: &str, resources: &[Resource]) {
@@ -680,6 +758,56 @@ mod tests {
             msg.contains("executor.framework_id.value: 'f\\u{7}' contains invalid characters"),
             "{msg}"
         );
+    }
+
+    #[test]
+    fn what_reaches_docker_runs_argv_is_bounded() {
+        let big = "x".repeat(MAX_ARGUMENT_BYTES + 1);
+        let msg = problems(&OK.replacen(
+            r#""command":{"value":"true"}"#,
+            &format!(r#""command":{{"value":"{big}"}}"#),
+            1,
+        ));
+        assert!(
+            msg.contains(&format!(
+                "command.value: the command is {} bytes long, more than the 65536 one argument of docker run may have",
+                MAX_ARGUMENT_BYTES + 1
+            )),
+            "{msg}"
+        );
+        let at_limit = "x".repeat(MAX_ARGUMENT_BYTES);
+        task(
+            &task_from(&OK.replacen(
+                r#""command":{"value":"true"}"#,
+                &format!(r#""command":{{"value":"{at_limit}"}}"#),
+                1,
+            )),
+            None,
+        )
+        .unwrap();
+        // A secret's value is never shown, only its size.
+        let secret = "s".repeat(MAX_ARGUMENT_BYTES);
+        let msg = problems(&OK.replacen(
+            r#""command":{"value":"true"}"#,
+            &format!(r#""command":{{"value":"true","environment":{{"variables":[{{"name":"P","value":"{secret}"}}]}}}}"#),
+            1,
+        ));
+        assert!(
+            msg.contains("command.environment.variables[0]: variable P is 65538 bytes long"),
+            "{msg}"
+        );
+        assert!(!msg.contains("sss"), "{msg}");
+        // Many strings each under the limit, too many together.
+        let args: Vec<String> = (0..9).map(|_| format!("\"{at_limit}\"")).collect();
+        let msg = problems(&OK.replacen(
+            r#""command":{"value":"true"}"#,
+            &format!(
+                r#""command":{{"value":"true","arguments":[{}]}}"#,
+                args.join(",")
+            ),
+            1,
+        ));
+        assert!(msg.contains("command: the command, its arguments, its environment and the docker parameters are 589828 bytes together, more than the 524288"), "{msg}");
     }
 
     #[test]

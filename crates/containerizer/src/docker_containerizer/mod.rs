@@ -278,6 +278,11 @@ impl DockerContainerizer {
     fn check_launch(&self, spec: &LaunchSpec) -> Result<(), LaunchError> {
         let cid = &spec.container_id;
         let sandbox = self.ctx.work.sandbox(cid);
+        if let Some(flag) = &self.ctx.flags.docker_config {
+            // Read again for each pull (the file may change); a bad one fails here first.
+            docker_cli::DockerConfig::parse(flag)
+                .map_err(|e| BadInput(format!("invalid --docker_config: {e}")))?;
+        }
         if spec.executor.is_none() {
             // Dry run of the argv builder: whatever it rejects never reaches Docker.
             task_run_command(spec, &self.ctx.flags, &sandbox)
