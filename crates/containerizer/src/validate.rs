@@ -161,12 +161,46 @@ pub fn task(task: &TaskInfo, executor: Option<&ExecutorInfo>) -> Result<(), Prob
                 format!("unsupported limit {name:?}"),
                 "only cpus and mem limits are supported",
             );
-        } else if scalar.value.is_nan() || scalar.value < 0.0 {
+        } else if scalar.value.is_nan()
+            || scalar.value < 0.0
+            || (scalar.value.is_finite() && scalar.value > MAX_SCALAR)
+        {
             p.push(
                 &path,
-                format!("invalid limit {}", scalar.value),
-                "a limit must be a non-negative number (or Infinity)",
+                format!("invalid limit {}", number(scalar.value)),
+                format!(
+                    "a limit must be a non-negative number of at most {MAX_SCALAR:e} (or Infinity)"
+                ),
             );
+        } else {
+            // Mesos's master rules, in its words.
+            let (request, noun, unit) = match name.as_str() {
+                "cpus" => (mesos_types::resources::cpus(&task.resources), "cpu", "CPU"),
+                _ => (
+                    mesos_types::resources::mem_mb(&task.resources),
+                    "memory",
+                    "memory",
+                ),
+            };
+            match request {
+                None => p.push(
+                    &path,
+                    format!(
+                        "When a {unit} limit is specified, a {unit} request must also be specified"
+                    ),
+                    format!("add a {name} resource to the task's resources"),
+                ),
+                Some(request) if scalar.value < request => p.push(
+                    &path,
+                    format!("The {noun} limit must be greater than or equal to the {noun} request"),
+                    format!(
+                        "the limit is {}, the request {}",
+                        number(scalar.value),
+                        number(request)
+                    ),
+                ),
+                Some(_) => {}
+            }
         }
     }
     if let Some(kp) = &task.kill_policy {
@@ -319,6 +353,19 @@ fn command_line(p: &mut Problems, task: &TaskInfo, executor: Option<&ExecutorInf
     }
 }
 
+/// The largest scalar amount: Mesos keeps scalars as thousandths in a signed 64-bit
+/// integer. (What Docker can give a container is less, and checked with the argv.)
+pub const MAX_SCALAR: f64 = i64::MAX as f64 / 1000.0;
+
+/// A number for a message: huge ones in scientific notation rather than 300 digits.
+fn number(v: f64) -> String {
+    if v.is_finite() && v.abs() >= 1e15 {
+        format!("{v:e}")
+    } else {
+        v.to_string()
+    }
+}
+
 fn resources(p: &mut Problems, path: &str, resources: &[Resource]) {
     for (i, r) in resources.iter().enumerate() {
         let at = format!("{path}[{i}]");
@@ -331,11 +378,11 @@ fn resources(p: &mut Problems, path: &str, resources: &[Resource]) {
             continue;
         }
         if let Some(s) = &r.scalar {
-            if !s.value.is_finite() || s.value < 0.0 {
+            if !s.value.is_finite() || s.value < 0.0 || s.value > MAX_SCALAR {
                 p.push(
                     format!("{at}.scalar.value"),
-                    format!("invalid {} amount {}", r.name, s.value),
-                    "use a finite, non-negative number",
+                    format!("invalid {} amount {}", r.name, number(s.value)),
+                    format!("use a finite, non-negative number of at most {MAX_SCALAR:e}"),
                 );
             }
         }
@@ -808,6 +855,50 @@ mod tests {
             1,
         ));
         assert!(msg.contains("command: the command, its arguments, its environment and the docker parameters are 589828 bytes together, more than the 524288"), "{msg}");
+    }
+
+    #[test]
+    fn resource_amounts_and_limits_follow_mesos() {
+        let msg = problems(&OK.replacen(
+            r#""scalar":{"value":0.5}"#,
+            r#""scalar":{"value":1e308}"#,
+            1,
+        ));
+        assert!(
+            msg.contains("resources[0].scalar.value: invalid cpus amount 1e308 (use a finite, non-negative number of at most 9.223372036854776e15)"),
+            "{msg}"
+        );
+        let msg = problems(&OK.replacen(
+            r#""scalar":{"value":0.5}"#,
+            r#""scalar":{"value":"NaN"}"#,
+            1,
+        ));
+        assert!(msg.contains("invalid cpus amount NaN"), "{msg}");
+        let with_limits = |limits: &str| {
+            OK.replacen(
+                r#""command":{"value":"true"}"#,
+                &format!(r#""command":{{"value":"true"}},"limits":{limits}"#),
+                1,
+            )
+        };
+        let msg = problems(&with_limits(r#"{"cpus":{"value":0.25}}"#));
+        assert!(
+            msg.contains("limits.cpus: The cpu limit must be greater than or equal to the cpu request (the limit is 0.25, the request 0.5)"),
+            "{msg}"
+        );
+        let msg = problems(&with_limits(r#"{"mem":{"value":64}}"#));
+        assert!(
+            msg.contains("limits.mem: When a memory limit is specified, a memory request must also be specified"),
+            "{msg}"
+        );
+        let msg = problems(&with_limits(r#"{"cpus":{"value":1e300}}"#));
+        assert!(msg.contains("limits.cpus: invalid limit 1e300"), "{msg}");
+        task(&task_from(&with_limits(r#"{"cpus":{"value":0.5}}"#)), None).unwrap();
+        task(
+            &task_from(&with_limits(r#"{"cpus":{"value":"Infinity"}}"#)),
+            None,
+        )
+        .unwrap();
     }
 
     #[test]

@@ -37,6 +37,15 @@ pub const CPU_CFS_PERIOD_US: u64 = 100_000;
 pub const MIN_CPU_CFS_QUOTA_US: u64 = 1_000;
 /// Smallest memory limit in bytes (`MIN_MEMORY` = 32 MiB).
 pub const MIN_MEMORY_BYTES: u64 = 32 * MIB;
+/// Largest `--cpu-shares` the kernel and runc accept (cgroup v1's `MAX_SHARES`, 2^18;
+/// 256 cpus' worth): beyond it `docker run` fails after the container was created.
+pub const MAX_CPU_SHARES: u64 = 262_144;
+/// Largest `--cpu-quota` in microseconds the kernel accepts (2^44 - 1: its bandwidth
+/// arithmetic has 44 bits for the quota).
+pub const MAX_CPU_CFS_QUOTA_US: u64 = (1 << 44) - 1;
+/// Largest memory size in bytes Docker takes (`--memory` is a signed 64-bit number; near
+/// the top it overflows and reports the 6 MB minimum instead).
+pub const MAX_MEMORY_BYTES: u64 = i64::MAX as u64;
 
 const MIB: u64 = 1024 * 1024;
 
@@ -367,6 +376,17 @@ pub fn build_run_command(options: &RunOptions) -> Result<RunCommand> {
         }
         None => memory = mem_request.map(|r| r.max(MIN_MEMORY_BYTES)),
     }
+
+    check_resource_ranges(&ResourceValues {
+        cpu_request,
+        cpu_shares,
+        cpu_limit,
+        cpu_quota,
+        mem_request_mb: requests.and_then(resources::mem_mb),
+        mem_limit,
+        memory,
+        memory_reservation,
+    })?;
 
     // --- Rule 8: environment. -----------------------------------------------------------
     let mut env: BTreeMap<String, String> = BTreeMap::new();
@@ -725,6 +745,114 @@ pub fn build_run_command(options: &RunOptions) -> Result<RunCommand> {
         image: docker.image.clone(),
         name: options.name.clone(),
     })
+}
+
+/// A number for a message: huge ones in scientific notation rather than 300 digits.
+fn number(v: f64) -> String {
+    if v.abs() >= 1e15 {
+        format!("{v:e}")
+    } else {
+        v.to_string()
+    }
+}
+
+/// What [`check_resource_ranges`] judges: the task's figures and the `docker run` values
+/// computed from them.
+struct ResourceValues {
+    cpu_request: Option<f64>,
+    cpu_shares: Option<u64>,
+    cpu_limit: Option<f64>,
+    cpu_quota: Option<u64>,
+    mem_request_mb: Option<f64>,
+    mem_limit: Option<f64>,
+    memory: Option<u64>,
+    memory_reservation: Option<u64>,
+}
+
+/// Refuses what Docker would refuse only after creating the container: cpu shares, a CPU
+/// quota or a memory size out of its range, and a memory limit below the reservation.
+/// Too little memory cannot happen: both are raised to [`MIN_MEMORY_BYTES`], above
+/// Docker's 6 MB minimum.
+fn check_resource_ranges(v: &ResourceValues) -> Result<()> {
+    if let (Some(cpus), Some(shares)) = (v.cpu_request, v.cpu_shares) {
+        if shares > MAX_CPU_SHARES {
+            let cpus = number(cpus);
+            return Err(DockerError::invalid(
+                "resources",
+                cpus.clone(),
+                format!(
+                    "a cpus request of {cpus} needs more than Docker's maximum of \
+                     {MAX_CPU_SHARES} cpu shares ({} cpus, the executor's included): request \
+                     fewer cpus",
+                    MAX_CPU_SHARES / CPU_SHARES_PER_CPU
+                ),
+            ));
+        }
+    }
+    if let Some(quota) = v.cpu_quota.filter(|q| *q > MAX_CPU_CFS_QUOTA_US) {
+        let (field, cpus) = match v.cpu_limit {
+            Some(limit) => ("limits.cpus", number(limit)),
+            None => ("resources", number(v.cpu_request.unwrap_or_default())),
+        };
+        return Err(DockerError::invalid(
+            field,
+            cpus.clone(),
+            format!(
+                "{cpus} cpus need a CPU quota of {quota} us, more than the kernel's maximum of \
+                 {MAX_CPU_CFS_QUOTA_US} us: give fewer cpus (or \"Infinity\" as the limit for none)"
+            ),
+        ));
+    }
+    let max_mb = MAX_MEMORY_BYTES / MIB;
+    let request_mb = number(v.mem_request_mb.unwrap_or_default());
+    if v.memory.is_some_and(|b| b > MAX_MEMORY_BYTES) {
+        let (field, what, mb, fix) = match v.mem_limit {
+            Some(limit) => (
+                "limits.mem",
+                "limit",
+                number(limit),
+                "give a lower limit (or \"Infinity\" for none)",
+            ),
+            None => (
+                "resources",
+                "request",
+                request_mb.clone(),
+                "request less mem (the executor's included)",
+            ),
+        };
+        return Err(DockerError::invalid(
+            field,
+            mb.clone(),
+            format!("a mem {what} of {mb} MB is more than Docker takes ({max_mb} MB): {fix}"),
+        ));
+    }
+    if v.memory_reservation.is_some_and(|b| b > MAX_MEMORY_BYTES) {
+        return Err(DockerError::invalid(
+            "resources",
+            request_mb.clone(),
+            format!(
+                "a mem request of {request_mb} MB is more than Docker takes ({max_mb} MB): \
+                 request less mem (the executor's included)"
+            ),
+        ));
+    }
+    if let (Some(limit), Some(reservation)) = (v.memory, v.memory_reservation) {
+        if limit < reservation {
+            return Err(DockerError::invalid(
+                "limits.mem",
+                limit.to_string(),
+                format!(
+                    "the memory limit of {} MB is below the container's memory reservation of \
+                     {} MB (the mem request, the executor's included), which Docker refuses: \
+                     give a limit of at least {} MB",
+                    limit / MIB,
+                    reservation / MIB,
+                    reservation / MIB
+                ),
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// A variable's value: plain values as they are; inline (`VALUE`) secrets decoded as UTF-8

@@ -193,6 +193,77 @@ fn rule_07_oom_score_adj() {
 }
 
 #[test]
+fn rules_03_to_06_values_docker_would_refuse_are_refused_first() {
+    let mut o = options();
+    o.resources = Some(vec![scalar("cpus", 256.0)]);
+    assert!(build(&o).contains("--cpu-shares 262144"));
+    o.resources = Some(vec![scalar("cpus", 256.01)]);
+    assert_eq!(
+        error(&o),
+        "resources: a cpus request of 256.01 needs more than Docker's maximum of 262144 cpu \
+         shares (256 cpus, the executor's included): request fewer cpus"
+    );
+    o.resources = Some(vec![scalar("cpus", 1e15)]);
+    assert!(error(&o).starts_with("resources: a cpus request of 1e15 needs more"));
+
+    let mut o = options();
+    o.resources = Some(vec![scalar("cpus", 1.0)]);
+    o.limits = limits(&[("cpus", 1e300)]);
+    assert!(
+        error(&o).starts_with(&format!(
+            "limits.cpus: 1e300 cpus need a CPU quota of {} us, more than the kernel's maximum \
+             of 17592186044415 us",
+            u64::MAX
+        )),
+        "{}",
+        error(&o)
+    );
+    o.limits = limits(&[("cpus", 100_000_000.0)]);
+    assert!(build(&o).contains("--cpu-quota 10000000000000"));
+
+    let mut o = options();
+    o.resources = Some(vec![scalar("mem", 9e12)]);
+    assert_eq!(
+        error(&o),
+        "resources: a mem request of 9000000000000 MB is more than Docker takes \
+         (8796093022207 MB): request less mem (the executor's included)"
+    );
+    o.resources = Some(vec![scalar("mem", 8_796_093_022_207.0)]);
+    assert!(build(&o).contains("--memory 9223372036853727232"));
+    o.host_memory_bytes = Some(1 << 34);
+    o.resources = Some(vec![scalar("mem", 64.0)]);
+    o.limits = limits(&[("mem", 1e300)]);
+    assert!(
+        error(&o).starts_with("limits.mem: a mem limit of 1e300 MB is more than Docker takes"),
+        "{}",
+        error(&o)
+    );
+    o.resources = Some(vec![scalar("mem", 9e12)]);
+    o.limits = limits(&[("mem", f64::INFINITY)]);
+    assert!(
+        error(&o).starts_with("resources: a mem request of"),
+        "{}",
+        error(&o)
+    );
+}
+
+#[test]
+fn rule_06_a_memory_limit_below_the_reservation_is_refused() {
+    let mut o = options();
+    // The command executor's 32 MB make the reservation 160 MB.
+    o.resources = Some(vec![scalar("mem", 128.0), scalar("mem", 32.0)]);
+    o.limits = limits(&[("mem", 128.0)]);
+    assert_eq!(
+        error(&o),
+        "limits.mem: the memory limit of 128 MB is below the container's memory reservation \
+         of 160 MB (the mem request, the executor's included), which Docker refuses: give a \
+         limit of at least 160 MB"
+    );
+    o.limits = limits(&[("mem", 160.0)]);
+    assert!(build(&o).contains("--memory-reservation 167772160 --memory 167772160"));
+}
+
+#[test]
 fn rule_08_environment_names_on_argv_values_in_env() {
     let mut o = options();
     o.env.insert("FROM_CALLER".into(), "caller".into());
