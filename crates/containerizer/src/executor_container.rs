@@ -445,6 +445,7 @@ mod tests {
                 "mesos.task_id=t-1",
                 "--label",
                 "mesos.container_id=c1",
+                "--",
                 "mesos-test/example-executor:latest",
             ]
         );
@@ -493,7 +494,7 @@ mod tests {
         assert_eq!(
             command.args[n - 4..],
             [
-                "mesos.container_id=c1",
+                "--",
                 "mesos-test/example-executor:latest",
                 "/mesos-example-executor",
                 "--verbose"

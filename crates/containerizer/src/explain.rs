@@ -3,54 +3,12 @@
 //! and whether the image will be pulled — without creating anything.
 
 use crate::flags::ContainerizerFlags;
+use crate::launch_context::{executor_container_spec, task_run_command, RunContext};
 use crate::prepare::{BadInput, LaunchSpec};
-use docker_cli::{build_run_command, ContainerDnsInfo, Docker, RunCommand, RunOptions};
-use docker_executor::task_container::{self, TaskContainer};
+use docker_cli::{Docker, RunCommand};
 use mesos_types::task::ExecutorInfo;
 use serde::Serialize;
 use std::path::Path;
-
-/// The task container's `docker run` options, exactly as `mesos-docker-executor` builds them
-/// from the task and the flags `run` gives it.
-pub fn task_run_options(
-    spec: &LaunchSpec,
-    flags: &ContainerizerFlags,
-    sandbox: &Path,
-) -> Result<RunOptions, BadInput> {
-    let default_dns = match &flags.default_container_dns {
-        Some(dns) => Some(
-            ContainerDnsInfo::parse(dns)
-                .map_err(|e| BadInput(format!("--default_container_dns: {e}")))?,
-        ),
-        None => None,
-    };
-    let name = spec.container_name();
-    let task_environment = crate::executor_launch::task_environment_map(spec);
-    let container = TaskContainer {
-        name: &name,
-        sandbox_directory: sandbox,
-        mapped_directory: &flags.sandbox_directory,
-        task_environment: &task_environment,
-        default_dns: default_dns.as_ref(),
-        cgroups_enable_cfs: flags.cgroups_enable_cfs,
-        framework_id: spec.framework.id.as_ref().map(|f| f.value.as_str()),
-        executor_id: Some(&spec.executor_id.value),
-        host_memory_bytes: task_container::host_memory_bytes(),
-    };
-    task_container::task_run_options(&spec.task, &container)
-        .map_err(|e| BadInput(format!("task: {e}")))
-}
-
-/// Builds the task container's `docker run` command: the dry run that keeps bad input away
-/// from Docker.
-pub fn task_run_command(
-    spec: &LaunchSpec,
-    flags: &ContainerizerFlags,
-    sandbox: &Path,
-) -> Result<RunCommand, BadInput> {
-    let options = task_run_options(spec, flags, sandbox)?;
-    build_run_command(&options).map_err(|e| BadInput(format!("task: {e}")))
-}
 
 /// The `docker run` of a custom executor's image (Path B), as `run` builds it; the
 /// environment is the agent's executor environment, by name (`run`'s endpoint port is only
@@ -62,7 +20,7 @@ fn executor_image_command(
     docker: &Docker,
     sandbox: &Path,
 ) -> Result<RunCommand, BadInput> {
-    let ctx = crate::run::RunContext {
+    let ctx = RunContext {
         flags: flags.clone(),
         docker: docker.clone(),
         work: crate::paths::WorkDir::new(flags.work_dir()),
@@ -70,7 +28,7 @@ fn executor_image_command(
     };
     let env = executor_environment_names(spec, flags, sandbox);
     let name = spec.container_name();
-    crate::executor_container::run_command(&crate::run::executor_container_spec(
+    crate::executor_container::run_command(&executor_container_spec(
         &ctx, spec, executor, sandbox, &name, &env,
     ))
     .map_err(|e| BadInput(e.to_string()))
@@ -129,19 +87,56 @@ pub struct Explanation {
     pub executor_container: Option<Vec<String>>,
 }
 
-/// Reads `-v` specs off the argv.
+/// Reads the `-v` specs and `--mount` values (paths with ':') off the argv.
 fn mounts(args: &[String]) -> Vec<Mount> {
     args.windows(2)
-        .filter(|w| w[0] == "-v")
-        .map(|w| {
-            let parts: Vec<&str> = w[1].split(':').collect();
-            Mount {
-                source: parts.first().unwrap_or(&"").to_string(),
-                target: parts.get(1).unwrap_or(&"").to_string(),
-                mode: parts.get(2).unwrap_or(&"rw").to_string(),
+        .filter_map(|w| match w[0].as_str() {
+            "-v" => {
+                let parts: Vec<&str> = w[1].split(':').collect();
+                Some(Mount {
+                    source: parts.first().unwrap_or(&"").to_string(),
+                    target: parts.get(1).unwrap_or(&"").to_string(),
+                    mode: parts.get(2).unwrap_or(&"rw").to_string(),
+                })
             }
+            "--mount" => {
+                let mut mount = Mount {
+                    source: String::new(),
+                    target: String::new(),
+                    mode: "rw".into(),
+                };
+                for field in csv_fields(&w[1]) {
+                    match field.split_once('=') {
+                        Some(("source" | "src", v)) => mount.source = v.to_string(),
+                        Some(("target" | "dst" | "destination", v)) => mount.target = v.to_string(),
+                        None if field == "readonly" || field == "ro" => mount.mode = "ro".into(),
+                        _ => {}
+                    }
+                }
+                Some(mount)
+            }
+            _ => None,
         })
         .collect()
+}
+
+/// The fields of a `--mount` value, a CSV line (`"` quotes a field, `""` is a quote).
+fn csv_fields(line: &str) -> Vec<String> {
+    let mut fields = vec![String::new()];
+    let mut quoted = false;
+    let mut chars = line.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '"' if quoted && chars.peek() == Some(&'"') => {
+                chars.next();
+                fields.last_mut().expect("a field").push('"');
+            }
+            '"' => quoted = !quoted,
+            ',' if !quoted => fields.push(String::new()),
+            c => fields.last_mut().expect("a field").push(c),
+        }
+    }
+    fields
 }
 
 /// Explains `spec` under `flags`; only reads (the image store, to say whether a pull is
@@ -321,6 +316,36 @@ mod tests {
                     source: "/s".into(),
                     target: "/mnt/mesos/sandbox".into(),
                     mode: "rw".into()
+                },
+            ]
+        );
+    }
+
+    #[test]
+    fn mount_values_are_read_off_the_argv() {
+        let args: Vec<String> = [
+            "run",
+            "--mount",
+            "type=bind,source=/w:1/s,target=/mnt/mesos/sandbox",
+            "--mount",
+            r#"type=bind,"source=/a,b""c",target=/x:y,readonly"#,
+            "img",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        assert_eq!(
+            mounts(&args),
+            vec![
+                Mount {
+                    source: "/w:1/s".into(),
+                    target: "/mnt/mesos/sandbox".into(),
+                    mode: "rw".into()
+                },
+                Mount {
+                    source: r#"/a,b"c"#.into(),
+                    target: "/x:y".into(),
+                    mode: "ro".into()
                 },
             ]
         );

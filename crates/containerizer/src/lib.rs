@@ -14,6 +14,7 @@ pub mod executor_launch;
 pub mod executor_process;
 pub mod explain;
 pub mod flags;
+pub mod launch_context;
 pub mod logging;
 pub mod mesos_image;
 pub mod paths;
@@ -21,6 +22,7 @@ pub mod prepare;
 pub mod process_watch;
 pub mod record;
 pub mod run;
+pub mod sandbox_volumes;
 pub mod status_line;
 pub mod validate;
 

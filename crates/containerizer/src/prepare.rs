@@ -70,9 +70,13 @@ impl LaunchSpec {
 
 /// Reads a JSON file, naming the file in every error.
 fn read_json(path: &Path, what: &str) -> Result<serde_json::Value, BadInput> {
-    let text = std::fs::read_to_string(path).map_err(|e| {
+    let text = mesos_types::input::read_input_file(path).map_err(|e| {
+        let hint = match e {
+            mesos_types::input::ReadInputError::Io(_) => " (check the path and its permissions)",
+            _ => "",
+        };
         BadInput(format!(
-            "cannot read {what} file '{}': {e} (check the path and its permissions)",
+            "cannot read {what} file '{}': {e}{hint}",
             path.display()
         ))
     })?;
@@ -280,15 +284,26 @@ fn current_user() -> String {
 
 /// Reads the agent id from `<work_dir>/meta/agent_id`, creating a fresh one on first use.
 pub fn agent_id(file: &Path) -> Result<AgentId, std::io::Error> {
-    match std::fs::read_to_string(file) {
-        Ok(text) if !text.trim().is_empty() => Ok(AgentId::new(text.trim())),
+    let checked = |id: &str| match validate::id_problem(id) {
+        None => Ok(AgentId::new(id)),
+        // The id goes into every container's labels and every executor's environment.
+        Some(problem) => Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!(
+                "the agent id in '{}' is invalid: {problem} (remove the file to get a new id)",
+                file.display()
+            ),
+        )),
+    };
+    match mesos_types::input::read_input_file(file) {
+        Ok(text) if !text.trim().is_empty() => checked(text.trim()),
         Ok(_) | Err(_) => {
             let id = format!("{}-S0", uuid::Uuid::new_v4());
             crate::checkpoint::write_atomic(file, format!("{id}\n").as_bytes())
                 .map_err(std::io::Error::other)?;
             // Another process may have won the race; whatever is on disk now is the id.
-            let text = std::fs::read_to_string(file)?;
-            Ok(AgentId::new(text.trim()))
+            let text = mesos_types::input::read_input_file(file).map_err(std::io::Error::other)?;
+            checked(text.trim())
         }
     }
 }
@@ -365,6 +380,23 @@ mod tests {
         );
         let e = prepare(&t, None, Some("a.b"), "a").unwrap_err().to_string();
         assert!(e.contains("--container_id"), "{e}");
+    }
+
+    #[test]
+    fn an_agent_id_file_with_an_invalid_id_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("agent_id");
+        std::fs::write(&f, "a/b\n").unwrap();
+        let e = agent_id(&f).unwrap_err().to_string();
+        assert!(
+            e.contains("is invalid: 'a/b' contains invalid characters (remove the file"),
+            "{e}"
+        );
+        assert_eq!(
+            std::fs::read_to_string(&f).unwrap(),
+            "a/b\n",
+            "left as it was"
+        );
     }
 
     #[test]

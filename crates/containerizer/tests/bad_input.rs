@@ -67,6 +67,13 @@ fn cases() -> Vec<Case> {
         case("non-numeric mem", replace(r#""value": 32"#, r#""value": "lots""#), "resources[1].scalar.value"),
         case("negative cpus", replace(r#""value": 0.1"#, r#""value": -2"#), "invalid cpus amount -2"),
         case("infinite cpus", replace(r#""value": 0.1"#, r#""value": "Infinity""#), "invalid cpus amount inf"),
+        case("huge cpus", replace(r#""value": 0.1"#, r#""value": 1e308"#), "resources[0].scalar.value: invalid cpus amount 1e308 (use a finite, non-negative number of at most 9.223372036854776e15)"),
+        case("NaN cpus", replace(r#""value": 0.1"#, r#""value": "NaN""#), "resources[0].scalar.value: invalid cpus amount NaN"),
+        case("more cpus than docker shares", replace(r#""value": 0.1"#, r#""value": 300"#), "resources: a cpus request of 300.1 needs more than Docker's maximum of 262144 cpu shares (256 cpus, the executor's included): request fewer cpus"),
+        case("more memory than docker takes", replace(r#""value": 32"#, r#""value": 9e12"#), "resources: a mem request of 9000000000032 MB is more than Docker takes (8796093022207 MB): request less mem (the executor's included)"),
+        case("memory limit below the request", replace(r#""command": {"value": "true"}"#, r#""command": {"value": "true"}, "limits": {"mem": {"value": 16}}"#), "limits.mem: The memory limit must be greater than or equal to the memory request (the limit is 16, the request 32)"),
+        case("memory limit below the reservation", replace(r#""command": {"value": "true"}"#, r#""command": {"value": "true"}, "limits": {"mem": {"value": 32}}"#), "limits.mem: the memory limit of 32 MB is below the container's memory reservation of 64 MB (the mem request, the executor's included), which Docker refuses: give a limit of at least 64 MB"),
+        case("cpu limit below the request", replace(r#""command": {"value": "true"}"#, r#""command": {"value": "true"}, "limits": {"cpus": {"value": 0.05}}"#), "limits.cpus: The cpu limit must be greater than or equal to the cpu request"),
         case("truncated JSON", Some(GOOD[..GOOD.len() / 2].to_string()), "is not valid JSON (line"),
         case("empty file", Some(String::new()), "is not valid JSON"),
         case("JSON array", Some("[]".into()), "must hold a JSON object"),
@@ -80,6 +87,7 @@ fn cases() -> Vec<Case> {
         case("bad port protocol", docker(r#""network": "BRIDGE", "port_mappings": [{"host_port": 31000, "container_port": 80, "protocol": "icmp"}]"#), "unsupported protocol \"icmp\""),
         case("port range begin after end", replace(r#"{"begin": 31000, "end": 31001}"#, r#"{"begin": 31005, "end": 31001}"#), "begin 31005 is after end 31001"),
         case("both-relative volume paths", replace(IMAGE, &format!(r#"{IMAGE}, "volumes": [{{"host_path": "a", "container_path": "b", "mode": "RW"}}]"#)), "Both host_path 'a' and container_path 'b' of a volume are relative"),
+        case("relative volume climbing out of the sandbox", replace(IMAGE, &format!(r#"{IMAGE}, "volumes": [{{"host_path": "../../../../etc", "container_path": "/e", "mode": "RO"}}]"#)), r#"container.volumes[0].host_path: "../../../../etc" leads out of the sandbox"#),
         case("unknown volume mode", replace(IMAGE, &format!(r#"{IMAGE}, "volumes": [{{"host_path": "/a", "container_path": "/b", "mode": "RX"}}]"#)), "mode: unknown value `RX`"),
         case("volume without mode", replace(IMAGE, &format!(r#"{IMAGE}, "volumes": [{{"host_path": "/a", "container_path": "/b"}}]"#)), "missing field `mode`"),
         case("hostname with host network", replace(IMAGE, &format!(r#"{IMAGE}, "hostname": "h""#)), "Unable to set hostname with host network mode"),
@@ -87,6 +95,11 @@ fn cases() -> Vec<Case> {
         case("shell without a value", replace(r#""command": {"value": "true"}"#, r#""command": {"shell": true}"#), "command.value: shell is true (the default) but there is no command value"),
         case("missing command", replace(r#""command": {"value": "true"},"#, ""), "command: is missing"),
         case("missing container", replace(r#","container": {"type": "DOCKER", "docker": {"image": "mesos-test/busybox:latest"}}"#.trim_start_matches(','), r#""unused": 1"#), "container: is missing"),
+        case("task id with a newline", replace(r#""name": "t","#, r#""name": "t", "task_id": {"value": "a\nb"},"#), r"task_id.value: 'a\nb' contains invalid characters (use an id without control characters, '/' or '\', other than '.' and '..', of at most 255 bytes)"),
+        case("task id with a path", replace(r#""name": "t","#, r#""name": "t", "task_id": {"value": "../../etc"},"#), "task_id.value: '../../etc' contains invalid characters"),
+        case("task id dot-dot", replace(r#""name": "t","#, r#""name": "t", "task_id": {"value": ".."},"#), "task_id.value: '..' is disallowed"),
+        case("task name becoming a task id with a slash", replace(r#""name": "t","#, r#""name": "a/b","#), "task_id.value: 'a/b' contains invalid characters"),
+        case("env name with a newline", replace(r#""command": {"value": "true"}"#, r#""command": {"value": "true", "environment": {"variables": [{"name": "A\nB", "value": "x"}]}}"#), r#"command.environment.variables[0].name: invalid variable name "A\nB" (use a non-empty name without '=' or control characters)"#),
         case("env name with =", replace(r#""command": {"value": "true"}"#, r#""command": {"value": "true", "environment": {"variables": [{"name": "A=B", "value": "x"}]}}"#), "command.environment.variables[0].name: invalid variable name"),
         case("secret reference", replace(r#""command": {"value": "true"}"#, r#""command": {"value": "true", "environment": {"variables": [{"name": "P", "type": "SECRET", "secret": {"type": "REFERENCE", "reference": {"name": "vault/p"}}}]}}"#), "secret references cannot be resolved here"),
         case("output_file escaping the sandbox", replace(r#""command": {"value": "true"}"#, r#""command": {"value": "true", "uris": [{"value": "http://127.0.0.1:1/f", "output_file": "../../etc/x"}]}"#), "command.uris[0].output_file"),
@@ -94,6 +107,16 @@ fn cases() -> Vec<Case> {
         case("negative kill grace period", replace(r#""command": {"value": "true"}"#, r#""command": {"value": "true"}, "kill_policy": {"grace_period": {"nanoseconds": -1}}"#), "kill_policy.grace_period.nanoseconds: negative duration"),
         case("task with its own executor", replace(r#""command": {"value": "true"}"#, r#""command": {"value": "true"}, "executor": {"executor_id": {"value": "e"}}"#), "must be launched with --executor"),
         case("parameter key with dashes", docker(r#""parameters": [{"key": "--privileged", "value": "true"}]"#), "invalid docker parameter key"),
+        case("parameter renaming the container", docker(r#""parameters": [{"key": "name", "value": "mine"}]"#), r#"container.docker.parameters[0].key: docker parameter "name" is refused: the container is named mesos-<ContainerID> so that the executor can find, watch and kill it (remove the parameter)"#),
+        case("parameter rm", docker(r#""parameters": [{"key": "rm", "value": "true"}]"#), r#"container.docker.parameters[0].key: docker parameter "rm" is refused"#),
+        case("parameter detach", docker(r#""parameters": [{"key": "detach", "value": "true"}]"#), r#"container.docker.parameters[0].key: docker parameter "detach" is refused"#),
+        case("parameter d", docker(r#""parameters": [{"key": "d", "value": "true"}]"#), r#"docker parameter "d" (-d, --detach) is refused"#),
+        case("parameter restart", docker(r#""parameters": [{"key": "user", "value": "nobody"}, {"key": "restart", "value": "always"}]"#), r#"container.docker.parameters[1].key: docker parameter "restart" is refused"#),
+        case("parameter with a label of ours", docker(r#""parameters": [{"key": "label", "value": "mesos.container_id=other"}]"#), r#"docker parameter "label" with the label "mesos.container_id" is refused"#),
+        case("parameter l with a label of ours", docker(r#""parameters": [{"key": "l", "value": "mesos.agent_id"}]"#), r#"docker parameter "l" (-l, --label) with the label "mesos.agent_id" is refused"#),
+        case("parameter not of docker run", docker(r#""parameters": [{"key": "frobnicate", "value": "1"}]"#), r#"docker parameter "frobnicate" is not an option of docker run (give a long option of `docker run --help`"#),
+        case("image that is an option", replace(r#""image": "mesos-test/busybox:latest""#, r#""image": "--privileged""#), r#"container.docker.image: invalid image name "--privileged""#),
+        case("volume name that is an option", replace(IMAGE, &format!(r#"{IMAGE}, "volumes": [{{"container_path": "/v", "mode": "RW", "source": {{"type": "DOCKER_VOLUME", "docker_volume": {{"name": "-v=/:/host"}}}}}}]"#)), r#"container.volumes[0].source.docker_volume.name: invalid volume name "-v=/:/host""#),
         case("unsupported limit", replace(r#""command": {"value": "true"}"#, r#""command": {"value": "true"}, "limits": {"disk": {"value": 10}}"#), "limits.disk: unsupported limit"),
         flag_case("container id with a dot", vec!["--container_id", "a.b"], "--container_id: invalid container id \"a.b\""),
         flag_case("container id too long", vec!["--container_id", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"], "--container_id: invalid container id"),
@@ -101,6 +124,11 @@ fn cases() -> Vec<Case> {
         flag_case("bad default container dns", vec!["--default_container_dns", "{not json"], "--default_container_dns"),
         flag_case("bad duration flag", vec!["--docker_stop_timeout=soon"], "--docker_stop_timeout"),
         flag_case("unknown flag", vec!["--frobnicate=1"], "--frobnicate"),
+        flag_case("docker config that never ends", vec!["--docker_config=/dev/zero"], "invalid --docker_config: --docker_config: Failed to read docker config file '/dev/zero': it is larger than 4 MiB, the most read from an input file"),
+        flag_case("dns config that never ends", vec!["--default_container_dns=file:///dev/zero"], "--default_container_dns: Failed to read '/dev/zero': it is larger than 4 MiB"),
+        flag_case("unparsable docker config", vec!["--docker_config={not json"], "invalid --docker_config: --docker_config: the docker config is not valid JSON"),
+        case("4 MB command", replace(r#""command": {"value": "true"}"#, &format!(r#""command": {{"value": "{}"}}"#, "x".repeat(4_000_000))), "command.value: the command is 4000000 bytes long, more than the 65536 one argument of docker run may have (Linux refuses arguments over 128 KiB ('Argument list too long')"),
+        case("too much environment", replace(r#""command": {"value": "true"}"#, &format!(r#""command": {{"value": "true", "environment": {{"variables": [{}]}}}}"#, (0..10).map(|i| format!(r#"{{"name": "V{i}", "value": "{}"}}"#, "v".repeat(60_000))).collect::<Vec<_>>().join(", "))), "command: the command, its arguments, its environment and the docker parameters are 600034 bytes together, more than the 524288"),
     ]
 }
 
@@ -168,6 +196,58 @@ fn every_bad_input_exits_125_names_the_problem_and_leaves_nothing() {
     assert!(cases.len() >= 30, "the corpus has {} cases", cases.len());
     for case in &cases {
         run_case(case, root.path());
+    }
+}
+
+#[test]
+fn an_invalid_agent_id_in_the_work_dir_is_refused() {
+    let root = tempfile::tempdir().unwrap();
+    let work = root.path().join("w");
+    std::fs::create_dir_all(work.join("meta")).unwrap();
+    std::fs::write(work.join("meta/agent_id"), "../agent\n").unwrap();
+    let task = root.path().join("t.json");
+    std::fs::write(&task, GOOD).unwrap();
+    let out = Command::new(BIN)
+        .arg(format!("--work_dir={}", work.display()))
+        .arg("run")
+        .arg(&task)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(125), "{stderr}");
+    assert!(
+        stderr.contains(
+            "is invalid: '../agent' contains invalid characters (remove the file to get a new id)"
+        ),
+        "{stderr}"
+    );
+    assert!(!work.join("sandboxes").exists());
+}
+
+#[test]
+fn an_endless_task_file_is_refused_at_the_cap() {
+    // `explain /dev/zero` used to read until memory ran out.
+    let root = tempfile::tempdir().unwrap();
+    for command in ["explain", "run"] {
+        let work = root.path().join(command);
+        let mut args = vec![command, "/dev/zero"];
+        if command == "run" {
+            args.extend(["--executor", "/dev/zero"]);
+        }
+        let out = Command::new(BIN)
+            .arg(format!("--work_dir={}", work.display()))
+            .args(&args)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(125), "{command}: {stderr}");
+        assert!(
+            stderr.contains(
+                "cannot read task file '/dev/zero': it is larger than 4 MiB, the most read from an input file"
+            ),
+            "{command}: {stderr}"
+        );
+        assert!(!work.join("sandboxes").exists(), "{command}");
     }
 }
 

@@ -42,7 +42,7 @@ impl DockerConfig {
             .or_else(|| trimmed.starts_with('/').then_some(trimmed));
         let (text, source) = match path {
             Some(path) => {
-                let text = std::fs::read_to_string(path).map_err(|e| {
+                let text = mesos_types::input::read_input_file(Path::new(path)).map_err(|e| {
                     DockerError::invalid(
                         "--docker_config",
                         path,

@@ -63,13 +63,15 @@ impl ContainerDnsInfo {
             .strip_prefix("file://")
             .or_else(|| trimmed.starts_with('/').then_some(trimmed));
         let text = match path {
-            Some(path) => std::fs::read_to_string(path).map_err(|e| {
-                DockerError::invalid(
-                    "--default_container_dns",
-                    path,
-                    format!("Failed to read '{path}': {e}"),
-                )
-            })?,
+            Some(path) => {
+                mesos_types::input::read_input_file(std::path::Path::new(path)).map_err(|e| {
+                    DockerError::invalid(
+                        "--default_container_dns",
+                        path,
+                        format!("Failed to read '{path}': {e}"),
+                    )
+                })?
+            }
             None => trimmed.to_string(),
         };
         let info: ContainerDnsInfo = mesos_types::from_json_str(&text).map_err(|e| {

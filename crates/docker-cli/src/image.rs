@@ -111,7 +111,8 @@ impl Docker {
     pub async fn inspect_image(&self, image: &str) -> Result<Image> {
         let call = CliCall::new(
             "image inspect",
-            ["inspect", "--type=image", image],
+            // `--`: an image is never taken for an option, whatever it is called.
+            ["inspect", "--type=image", "--", image],
             self.timeouts().image_inspect,
         )
         .target(ObjectKind::Image, image);

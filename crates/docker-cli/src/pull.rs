@@ -195,7 +195,8 @@ impl Docker {
         options: &PullOptions,
         deadline: Duration,
     ) -> Result<()> {
-        let args = vec!["pull".to_string(), image.to_string()];
+        // `--`: an image is never taken for an option, whatever it is called.
+        let args = vec!["pull".to_string(), "--".to_string(), image.to_string()];
         let argv = self.argv(&args);
         let (env, env_remove) = options.env();
         info!(image, "pulling docker image");

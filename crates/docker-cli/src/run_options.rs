@@ -24,6 +24,7 @@ use crate::error::{DockerError, Result};
 use crate::labels::MesosLabels;
 use crate::process::Docker;
 use crate::redact::redact_argv;
+use crate::run_parameters::check_parameter;
 use crate::version::{Version, HOST_NETWORK_DNS_MIN_VERSION, USER_NETWORK_MIN_VERSION};
 
 /// CPU shares per CPU (`CPU_SHARES_PER_CPU`).
@@ -36,6 +37,15 @@ pub const CPU_CFS_PERIOD_US: u64 = 100_000;
 pub const MIN_CPU_CFS_QUOTA_US: u64 = 1_000;
 /// Smallest memory limit in bytes (`MIN_MEMORY` = 32 MiB).
 pub const MIN_MEMORY_BYTES: u64 = 32 * MIB;
+/// Largest `--cpu-shares` the kernel and runc accept (cgroup v1's `MAX_SHARES`, 2^18;
+/// 256 cpus' worth): beyond it `docker run` fails after the container was created.
+pub const MAX_CPU_SHARES: u64 = 262_144;
+/// Largest `--cpu-quota` in microseconds the kernel accepts (2^44 - 1: its bandwidth
+/// arithmetic has 44 bits for the quota).
+pub const MAX_CPU_CFS_QUOTA_US: u64 = (1 << 44) - 1;
+/// Largest memory size in bytes Docker takes (`--memory` is a signed 64-bit number; near
+/// the top it overflows and reports the 6 MB minimum instead).
+pub const MAX_MEMORY_BYTES: u64 = i64::MAX as u64;
 
 const MIB: u64 = 1024 * 1024;
 
@@ -208,6 +218,72 @@ fn mode_suffix(mode: VolumeMode) -> &'static str {
     }
 }
 
+/// What a volume mounts: a host path or a named Docker volume.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum MountKind {
+    Bind,
+    Volume,
+}
+
+/// One volume of the container, before it is written as `-v` or `--mount`.
+#[derive(Debug, Clone)]
+struct Mount {
+    kind: MountKind,
+    source: String,
+    target: String,
+    /// `None` for the sandbox, which Mesos mounts without a mode (read-write).
+    mode: Option<VolumeMode>,
+}
+
+impl Mount {
+    /// `-v source:target[:mode]`, as Mesos writes it, unless a path contains ':': `-v`
+    /// splits its value at every ':', so `docker run` fails on such a path (a sandbox
+    /// under `--work_dir /tmp/x/work:1`, or a task id with ':' in a host path). Those
+    /// go as `--mount type=bind,source=...,target=...`, whose fields are separated by ','
+    /// instead (and quoted as CSV where a path holds ',' or '"'). A bind `--mount`, unlike
+    /// `-v`, needs its host path to exist.
+    fn flag(&self, volume_driver: Option<&str>) -> (&'static str, String) {
+        if !self.source.contains(':') && !self.target.contains(':') {
+            let mut spec = format!("{}:{}", self.source, self.target);
+            if let Some(mode) = self.mode {
+                spec.push(':');
+                spec.push_str(mode_suffix(mode));
+            }
+            return ("-v", spec);
+        }
+        let mut fields = vec![
+            match self.kind {
+                MountKind::Bind => "type=bind".to_string(),
+                MountKind::Volume => "type=volume".to_string(),
+            },
+            format!("source={}", self.source),
+            format!("target={}", self.target),
+        ];
+        if self.mode == Some(VolumeMode::Ro) {
+            fields.push("readonly".into());
+        }
+        if let (MountKind::Volume, Some(driver)) = (self.kind, volume_driver) {
+            // `--volume-driver` applies to `-v` only; a volume `--mount` names its own.
+            fields.push(format!("volume-driver={driver}"));
+        }
+        let value = fields
+            .iter()
+            .map(|f| csv_field(f))
+            .collect::<Vec<_>>()
+            .join(",");
+        ("--mount", value)
+    }
+}
+
+/// A field of the CSV line `--mount` takes: quoted when it holds ',', '"' or a line break.
+fn csv_field(field: &str) -> String {
+    if field.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", field.replace('"', "\"\""))
+    } else {
+        field.to_string()
+    }
+}
+
 /// Megabytes (truncated to whole MB, as stout does) in bytes.
 fn mb_to_bytes(mb: f64) -> u64 {
     (mb as u64).saturating_mul(MIB)
@@ -219,13 +295,14 @@ fn cfs_quota_us(cpus: f64) -> u64 {
 }
 
 fn check_env_name(field: &str, name: &str) -> Result<()> {
-    if name.is_empty() || name.contains('=') || name.contains('\0') {
+    if name.is_empty() || name.contains('=') || name.chars().any(char::is_control) {
         return Err(DockerError::invalid(
             field,
             name,
             format!(
-                "'{name}' is not a usable environment variable name (it must be non-empty \
-                 and contain no '=' or NUL)"
+                "'{}' is not a usable environment variable name (it must be non-empty \
+                 and contain no '=' or control character)",
+                name.escape_debug()
             ),
         ));
     }
@@ -255,6 +332,16 @@ pub fn build_run_command(options: &RunOptions) -> Result<RunCommand> {
             "No docker info found in container info",
         )
     })?;
+    if docker.image.starts_with('-') {
+        return Err(DockerError::invalid(
+            "container.docker.image",
+            &docker.image,
+            format!(
+                "invalid image name {:?}: an image name starts with a letter or a digit",
+                docker.image
+            ),
+        ));
+    }
     let command = &options.command;
     let requests = options.resources.as_deref();
 
@@ -289,6 +376,17 @@ pub fn build_run_command(options: &RunOptions) -> Result<RunCommand> {
         }
         None => memory = mem_request.map(|r| r.max(MIN_MEMORY_BYTES)),
     }
+
+    check_resource_ranges(&ResourceValues {
+        cpu_request,
+        cpu_shares,
+        cpu_limit,
+        cpu_quota,
+        mem_request_mb: requests.and_then(resources::mem_mb),
+        mem_limit,
+        memory,
+        memory_reservation,
+    })?;
 
     // --- Rule 8: environment. -----------------------------------------------------------
     let mut env: BTreeMap<String, String> = BTreeMap::new();
@@ -346,7 +444,17 @@ pub fn build_run_command(options: &RunOptions) -> Result<RunCommand> {
             } else {
                 host_path.clone()
             };
-            format!("{source}:{target}:{}", mode_suffix(volume.mode))
+            Mount {
+                // With a volume driver a relative host path names a volume of the driver.
+                kind: if !host_absolute && docker.volume_driver.is_some() {
+                    MountKind::Volume
+                } else {
+                    MountKind::Bind
+                },
+                source,
+                target,
+                mode: Some(volume.mode),
+            }
         } else if let Some(source) = &volume.source {
             if source.kind() != VolumeSourceType::DockerVolume {
                 tracing::debug!(
@@ -376,11 +484,22 @@ pub fn build_run_command(options: &RunOptions) -> Result<RunCommand> {
                 }
                 volume_driver = Some(driver.clone());
             }
-            format!(
-                "{}:{target}:{}",
-                docker_volume.name,
-                mode_suffix(volume.mode)
-            )
+            if docker_volume.name.starts_with('-') {
+                return Err(DockerError::invalid(
+                    format!("{field}.source.docker_volume.name"),
+                    &docker_volume.name,
+                    format!(
+                        "invalid volume name {:?}: a Docker volume name starts with a letter or a digit",
+                        docker_volume.name
+                    ),
+                ));
+            }
+            Mount {
+                kind: MountKind::Volume,
+                source: docker_volume.name.clone(),
+                target,
+                mode: Some(volume.mode),
+            }
         } else {
             return Err(DockerError::invalid(
                 field,
@@ -390,7 +509,12 @@ pub fn build_run_command(options: &RunOptions) -> Result<RunCommand> {
         };
         volumes.push(spec);
     }
-    volumes.push(format!("{}:{}", options.sandbox_dir, options.mapped_dir));
+    volumes.push(Mount {
+        kind: MountKind::Bind,
+        source: options.sandbox_dir.clone(),
+        target: options.mapped_dir.clone(),
+        mode: None,
+    });
     if let Some(legacy) = &docker.volume_driver {
         if volume_driver.as_ref().is_some_and(|d| d != legacy) {
             return Err(DockerError::invalid(
@@ -469,7 +593,14 @@ pub fn build_run_command(options: &RunOptions) -> Result<RunCommand> {
     let mut network_overridden = false;
     let mut dns_parameter = false;
     let mut parameters = Vec::new();
-    for parameter in &docker.parameters {
+    for (i, parameter) in docker.parameters.iter().enumerate() {
+        check_parameter(&parameter.key, &parameter.value).map_err(|refusal| {
+            DockerError::invalid(
+                format!("container.docker.parameters[{i}].key"),
+                &parameter.key,
+                refusal.to_string(),
+            )
+        })?;
         if !network_overridden && (parameter.key == "net" || parameter.key == "network") {
             network = parameter.value.clone();
             network_overridden = true;
@@ -568,8 +699,10 @@ pub fn build_run_command(options: &RunOptions) -> Result<RunCommand> {
     for name in env.keys() {
         pair(&mut args, "-e", name.as_str()); // Rule 8: the name only; the value is in `env`.
     }
-    for volume in volumes {
-        pair(&mut args, "-v", volume); // Rules 9 and 10.
+    for volume in &volumes {
+        // Rules 9 and 10; `--mount` where `-v` would split a path at its ':'.
+        let (flag, value) = volume.flag(volume_driver.as_deref());
+        pair(&mut args, flag, value);
     }
     if let Some(driver) = &volume_driver {
         args.push(format!("--volume-driver={driver}")); // Rule 11.
@@ -601,6 +734,8 @@ pub fn build_run_command(options: &RunOptions) -> Result<RunCommand> {
         pair(&mut args, "--label", format!("{key}={value}")); // Ours, right after --name.
     }
     args.extend(parameters); // Rule 21.
+                             // The end of the options: whatever the image is called, docker takes it as the image.
+    args.push("--".into());
     args.push(docker.image.clone()); // Rule 23.
     args.extend(arguments); // Rule 24.
 
@@ -610,6 +745,114 @@ pub fn build_run_command(options: &RunOptions) -> Result<RunCommand> {
         image: docker.image.clone(),
         name: options.name.clone(),
     })
+}
+
+/// A number for a message: huge ones in scientific notation rather than 300 digits.
+fn number(v: f64) -> String {
+    if v.abs() >= 1e15 {
+        format!("{v:e}")
+    } else {
+        v.to_string()
+    }
+}
+
+/// What [`check_resource_ranges`] judges: the task's figures and the `docker run` values
+/// computed from them.
+struct ResourceValues {
+    cpu_request: Option<f64>,
+    cpu_shares: Option<u64>,
+    cpu_limit: Option<f64>,
+    cpu_quota: Option<u64>,
+    mem_request_mb: Option<f64>,
+    mem_limit: Option<f64>,
+    memory: Option<u64>,
+    memory_reservation: Option<u64>,
+}
+
+/// Refuses what Docker would refuse only after creating the container: cpu shares, a CPU
+/// quota or a memory size out of its range, and a memory limit below the reservation.
+/// Too little memory cannot happen: both are raised to [`MIN_MEMORY_BYTES`], above
+/// Docker's 6 MB minimum.
+fn check_resource_ranges(v: &ResourceValues) -> Result<()> {
+    if let (Some(cpus), Some(shares)) = (v.cpu_request, v.cpu_shares) {
+        if shares > MAX_CPU_SHARES {
+            let cpus = number(cpus);
+            return Err(DockerError::invalid(
+                "resources",
+                cpus.clone(),
+                format!(
+                    "a cpus request of {cpus} needs more than Docker's maximum of \
+                     {MAX_CPU_SHARES} cpu shares ({} cpus, the executor's included): request \
+                     fewer cpus",
+                    MAX_CPU_SHARES / CPU_SHARES_PER_CPU
+                ),
+            ));
+        }
+    }
+    if let Some(quota) = v.cpu_quota.filter(|q| *q > MAX_CPU_CFS_QUOTA_US) {
+        let (field, cpus) = match v.cpu_limit {
+            Some(limit) => ("limits.cpus", number(limit)),
+            None => ("resources", number(v.cpu_request.unwrap_or_default())),
+        };
+        return Err(DockerError::invalid(
+            field,
+            cpus.clone(),
+            format!(
+                "{cpus} cpus need a CPU quota of {quota} us, more than the kernel's maximum of \
+                 {MAX_CPU_CFS_QUOTA_US} us: give fewer cpus (or \"Infinity\" as the limit for none)"
+            ),
+        ));
+    }
+    let max_mb = MAX_MEMORY_BYTES / MIB;
+    let request_mb = number(v.mem_request_mb.unwrap_or_default());
+    if v.memory.is_some_and(|b| b > MAX_MEMORY_BYTES) {
+        let (field, what, mb, fix) = match v.mem_limit {
+            Some(limit) => (
+                "limits.mem",
+                "limit",
+                number(limit),
+                "give a lower limit (or \"Infinity\" for none)",
+            ),
+            None => (
+                "resources",
+                "request",
+                request_mb.clone(),
+                "request less mem (the executor's included)",
+            ),
+        };
+        return Err(DockerError::invalid(
+            field,
+            mb.clone(),
+            format!("a mem {what} of {mb} MB is more than Docker takes ({max_mb} MB): {fix}"),
+        ));
+    }
+    if v.memory_reservation.is_some_and(|b| b > MAX_MEMORY_BYTES) {
+        return Err(DockerError::invalid(
+            "resources",
+            request_mb.clone(),
+            format!(
+                "a mem request of {request_mb} MB is more than Docker takes ({max_mb} MB): \
+                 request less mem (the executor's included)"
+            ),
+        ));
+    }
+    if let (Some(limit), Some(reservation)) = (v.memory, v.memory_reservation) {
+        if limit < reservation {
+            return Err(DockerError::invalid(
+                "limits.mem",
+                limit.to_string(),
+                format!(
+                    "the memory limit of {} MB is below the container's memory reservation of \
+                     {} MB (the mem request, the executor's included), which Docker refuses: \
+                     give a limit of at least {} MB",
+                    limit / MIB,
+                    reservation / MIB,
+                    reservation / MIB
+                ),
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// A variable's value: plain values as they are; inline (`VALUE`) secrets decoded as UTF-8

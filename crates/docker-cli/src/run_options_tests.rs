@@ -12,7 +12,7 @@ const SANDBOX: &str = "/var/lib/mesos/sandboxes/c1";
 const MAPPED: &str = "/mnt/mesos/sandbox";
 
 /// The tail every shell-command container ends with.
-const TAIL: &str = "--entrypoint /bin/sh --name mesos-c1 busybox -c true";
+const TAIL: &str = "--entrypoint /bin/sh --name mesos-c1 -- busybox -c true";
 
 fn options() -> RunOptions {
     RunOptions::new(
@@ -193,6 +193,77 @@ fn rule_07_oom_score_adj() {
 }
 
 #[test]
+fn rules_03_to_06_values_docker_would_refuse_are_refused_first() {
+    let mut o = options();
+    o.resources = Some(vec![scalar("cpus", 256.0)]);
+    assert!(build(&o).contains("--cpu-shares 262144"));
+    o.resources = Some(vec![scalar("cpus", 256.01)]);
+    assert_eq!(
+        error(&o),
+        "resources: a cpus request of 256.01 needs more than Docker's maximum of 262144 cpu \
+         shares (256 cpus, the executor's included): request fewer cpus"
+    );
+    o.resources = Some(vec![scalar("cpus", 1e15)]);
+    assert!(error(&o).starts_with("resources: a cpus request of 1e15 needs more"));
+
+    let mut o = options();
+    o.resources = Some(vec![scalar("cpus", 1.0)]);
+    o.limits = limits(&[("cpus", 1e300)]);
+    assert!(
+        error(&o).starts_with(&format!(
+            "limits.cpus: 1e300 cpus need a CPU quota of {} us, more than the kernel's maximum \
+             of 17592186044415 us",
+            u64::MAX
+        )),
+        "{}",
+        error(&o)
+    );
+    o.limits = limits(&[("cpus", 100_000_000.0)]);
+    assert!(build(&o).contains("--cpu-quota 10000000000000"));
+
+    let mut o = options();
+    o.resources = Some(vec![scalar("mem", 9e12)]);
+    assert_eq!(
+        error(&o),
+        "resources: a mem request of 9000000000000 MB is more than Docker takes \
+         (8796093022207 MB): request less mem (the executor's included)"
+    );
+    o.resources = Some(vec![scalar("mem", 8_796_093_022_207.0)]);
+    assert!(build(&o).contains("--memory 9223372036853727232"));
+    o.host_memory_bytes = Some(1 << 34);
+    o.resources = Some(vec![scalar("mem", 64.0)]);
+    o.limits = limits(&[("mem", 1e300)]);
+    assert!(
+        error(&o).starts_with("limits.mem: a mem limit of 1e300 MB is more than Docker takes"),
+        "{}",
+        error(&o)
+    );
+    o.resources = Some(vec![scalar("mem", 9e12)]);
+    o.limits = limits(&[("mem", f64::INFINITY)]);
+    assert!(
+        error(&o).starts_with("resources: a mem request of"),
+        "{}",
+        error(&o)
+    );
+}
+
+#[test]
+fn rule_06_a_memory_limit_below_the_reservation_is_refused() {
+    let mut o = options();
+    // The command executor's 32 MB make the reservation 160 MB.
+    o.resources = Some(vec![scalar("mem", 128.0), scalar("mem", 32.0)]);
+    o.limits = limits(&[("mem", 128.0)]);
+    assert_eq!(
+        error(&o),
+        "limits.mem: the memory limit of 128 MB is below the container's memory reservation \
+         of 160 MB (the mem request, the executor's included), which Docker refuses: give a \
+         limit of at least 160 MB"
+    );
+    o.limits = limits(&[("mem", 160.0)]);
+    assert!(build(&o).contains("--memory-reservation 167772160 --memory 167772160"));
+}
+
+#[test]
 fn rule_08_environment_names_on_argv_values_in_env() {
     let mut o = options();
     o.env.insert("FROM_CALLER".into(), "caller".into());
@@ -256,7 +327,15 @@ fn rule_08_environment_errors() {
     assert_eq!(
         error(&o),
         "command.environment.variables[0].name: 'A=B' is not a usable environment variable \
-         name (it must be non-empty and contain no '=' or NUL)"
+         name (it must be non-empty and contain no '=' or control character)"
+    );
+    o.command.environment = Some(Environment {
+        variables: vec![Variable::new("A\nB", "x")],
+    });
+    assert_eq!(
+        error(&o),
+        "command.environment.variables[0].name: 'A\\nB' is not a usable environment variable \
+         name (it must be non-empty and contain no '=' or control character)"
     );
     o.command.environment = Some(Environment {
         variables: vec![Variable {
@@ -363,6 +442,49 @@ fn rule_10_sandbox_volume_is_last_without_mode() {
         volumes,
         [&"/y:/x:rw".to_string(), &format!("{SANDBOX}:{MAPPED}")]
     );
+}
+
+#[test]
+fn rule_09_and_10_paths_with_a_colon_are_mounted_with_mount() {
+    // `-v a:b:c` would split the path at its ':'; `--mount` separates fields with ','.
+    let mut o = options();
+    o.sandbox_dir = "/tmp/x/work:1/sandboxes/c1".into();
+    o.container.volumes = vec![
+        volume(VolumeMode::Ro, "/etc/conf", Some("/srv/a:b")),
+        volume(VolumeMode::Rw, "/in:side", Some("/srv/plain")),
+        volume(VolumeMode::Rw, "/q", Some("/srv/with,comma:and\"quote")),
+        volume(VolumeMode::Rw, "/cache", Some("cache")),
+        volume(VolumeMode::Ro, "/etc/plain", Some("/etc/plain")),
+    ];
+    assert_eq!(
+        build_run_command(&o).unwrap().args[..16],
+        [
+            "run",
+            "-e",
+            "MESOS_CONTAINER_NAME",
+            "-e",
+            "MESOS_SANDBOX",
+            "--mount",
+            "type=bind,source=/srv/a:b,target=/etc/conf,readonly",
+            "--mount",
+            "type=bind,source=/srv/plain,target=/in:side",
+            "--mount",
+            "type=bind,\"source=/srv/with,comma:and\"\"quote\",target=/q",
+            "--mount",
+            "type=bind,source=/tmp/x/work:1/sandboxes/c1/cache,target=/cache",
+            "-v",
+            "/etc/plain:/etc/plain:ro",
+            "--mount",
+        ]
+    );
+    assert!(build(&o).contains(&format!(
+        "--mount type=bind,source=/tmp/x/work:1/sandboxes/c1,target={MAPPED} --net host"
+    )));
+    // A named volume mounted at a path with ':' keeps its driver.
+    o.container.volumes = vec![docker_volume(VolumeMode::Ro, "/a:b", "vol", Some("local"))];
+    assert!(build(&o).contains(
+        "--mount type=volume,source=vol,target=/a:b,readonly,volume-driver=local --mount"
+    ));
 }
 
 #[test]
@@ -609,7 +731,7 @@ fn rule_19_entrypoint_only_with_shell() {
     assert_eq!(
         build(&o),
         format!(
-            "run {ENV} {} --net host --name mesos-c1 busybox",
+            "run {ENV} {} --net host --name mesos-c1 -- busybox",
             sandbox_volume()
         )
     );
@@ -631,7 +753,7 @@ fn rule_20_name_then_labels() {
             "run {ENV} {} --net host --entrypoint /bin/sh --name mesos-c1 \
              --label mesos.agent_id=agent-1 --label mesos.framework_id=fw \
              --label mesos.executor_id=ex --label mesos.task_id=task \
-             --label mesos.container_id=c1 busybox -c true",
+             --label mesos.container_id=c1 -- busybox -c true",
             sandbox_volume()
         )
     );
@@ -663,10 +785,56 @@ fn rule_21_parameters() {
         build(&o),
         format!(
             "run {ENV} {} --net none --entrypoint /bin/sh --name mesos-c1 \
-             --network=second --memory-swappiness=0 --label=x=y busybox -c true",
+             --network=second --memory-swappiness=0 --label=x=y -- busybox -c true",
             sandbox_volume()
         )
     );
+}
+
+#[test]
+fn rule_21_parameters_that_take_the_container_away_are_refused() {
+    for (key, value, expected) in [
+        ("name", "other", "docker parameter \"name\" is refused"),
+        ("rm", "true", "docker parameter \"rm\" is refused"),
+        (
+            "d",
+            "true",
+            "docker parameter \"d\" (-d, --detach) is refused",
+        ),
+        (
+            "restart",
+            "always",
+            "docker parameter \"restart\" is refused",
+        ),
+        (
+            "label",
+            "mesos.task_id=x",
+            "with the label \"mesos.task_id\" is refused",
+        ),
+        (
+            "frobnicate",
+            "1",
+            "\"frobnicate\" is not an option of docker run",
+        ),
+    ] {
+        let mut o = options();
+        docker_info(&mut o).parameters = vec![
+            Parameter {
+                key: "user".into(),
+                value: "nobody".into(),
+            },
+            Parameter {
+                key: key.into(),
+                value: value.into(),
+            },
+        ];
+        let e = error(&o);
+        assert!(
+            e.starts_with("container.docker.parameters[1].key: docker parameter")
+                && e.contains(expected),
+            "{key}: {e}"
+        );
+    }
 }
 
 #[test]
@@ -682,7 +850,7 @@ fn rule_21_dns_parameter_suppresses_default_dns() {
         let args = build(&o);
         assert!(!args.contains("1.1.1.1"), "{key}: {args}");
         assert!(
-            args.contains(&format!("--name mesos-c1 --{key}=v busybox")),
+            args.contains(&format!("--name mesos-c1 --{key}=v -- busybox")),
             "{args}"
         );
     }
@@ -721,7 +889,26 @@ fn rule_22_default_dns_selection_for_user_networks() {
 fn rule_23_image_verbatim() {
     let mut o = options();
     docker_info(&mut o).image = "127.0.0.1:5000/ns/img@sha256:abc".into();
-    assert!(build(&o).ends_with("--name mesos-c1 127.0.0.1:5000/ns/img@sha256:abc -c true"));
+    assert!(build(&o).ends_with("--name mesos-c1 -- 127.0.0.1:5000/ns/img@sha256:abc -c true"));
+}
+
+#[test]
+fn rule_23_image_and_volume_names_are_never_options() {
+    // `--` ends the options: whatever the image is called, docker takes it as the image.
+    let mut o = options();
+    docker_info(&mut o).image = "--privileged".into();
+    assert_eq!(
+        error(&o),
+        "container.docker.image: invalid image name \"--privileged\": an image name starts \
+         with a letter or a digit"
+    );
+    let mut o = options();
+    o.container.volumes = vec![docker_volume(VolumeMode::Rw, "/a", "-v=/:/host", None)];
+    assert_eq!(
+        error(&o),
+        "container.volumes[0].source.docker_volume.name: invalid volume name \"-v=/:/host\": \
+         a Docker volume name starts with a letter or a digit"
+    );
 }
 
 #[test]
@@ -779,7 +966,7 @@ fn spec_example() {
             "docker -H unix:///var/run/docker.sock run --cpu-shares 1024 --memory 134217728 \
              -e MESOS_ALLOCATION_ROLE -e MESOS_CONTAINER_NAME -e MESOS_SANDBOX \
              -v {sandbox}:/mnt/mesos/sandbox --net bridge -p 31000:80/tcp \
-             --entrypoint /bin/sh --name mesos-{cid} nginx -c nginx -g 'daemon off;'"
+             --entrypoint /bin/sh --name mesos-{cid} -- nginx -c nginx -g 'daemon off;'"
         )
     );
     assert_eq!(

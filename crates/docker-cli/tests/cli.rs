@@ -316,3 +316,27 @@ async fn failures_carry_redacted_argv_and_stderr() {
     assert!(text.contains("exited with status 1"), "{text}");
     assert!(!text.contains("hunter2"), "{text}");
 }
+
+#[test]
+fn every_long_option_of_the_real_docker_run_is_known() {
+    test_rig::require_docker();
+    let out = std::process::Command::new("docker")
+        .args(["run", "--help"])
+        .output()
+        .expect("docker run --help");
+    let help = String::from_utf8_lossy(&out.stdout);
+    let listed: Vec<&str> = help
+        .lines()
+        .filter_map(|l| l.split_whitespace().find(|w| w.starts_with("--")))
+        .map(|w| w.trim_start_matches("--").trim_end_matches(','))
+        .collect();
+    assert!(listed.len() > 50, "no options read from: {help}");
+    let unknown: Vec<&&str> = listed
+        .iter()
+        .filter(|o| !DOCKER_RUN_LONG_OPTIONS.contains(o))
+        .collect();
+    assert!(
+        unknown.is_empty(),
+        "docker run has options docker_cli::DOCKER_RUN_LONG_OPTIONS lacks: {unknown:?}"
+    );
+}

@@ -192,8 +192,8 @@ fn fake_puller(state: &Path, pull_body: &str) -> (tempfile::TempDir, Docker) {
     fake_docker(&format!(
         r#"state={state}
 case "$1" in
-inspect) if [ -f "$state/pulled" ]; then echo '[{{"Id":"sha256:1","Config":{{"Cmd":["sh"]}}}}]'; else echo "Error: No such image: $3" >&2; exit 1; fi ;;
-pull) echo "$2" >> "$state/log"; {pull_body}; touch "$state/pulled" ;;
+inspect) if [ -f "$state/pulled" ]; then echo '[{{"Id":"sha256:1","Config":{{"Cmd":["sh"]}}}}]'; else echo "Error: No such image: $4" >&2; exit 1; fi ;;
+pull) echo "$3" >> "$state/log"; {pull_body}; touch "$state/pulled" ;;
 esac"#,
         state = state.display()
     ))

@@ -169,6 +169,7 @@ mod tests {
                 "--label",
                 "mesos.container_id=c1",
                 "--label=x=y",
+                "--",
                 "busybox",
                 "-c",
                 "echo hi"

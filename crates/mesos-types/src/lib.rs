@@ -13,6 +13,7 @@ pub mod fetcher;
 pub mod flags;
 pub mod health;
 pub mod ids;
+pub mod input;
 pub mod json;
 pub mod recordio;
 pub mod resources;

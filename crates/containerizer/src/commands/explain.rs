@@ -11,7 +11,7 @@ pub async fn explain(flags: ContainerizerFlags, args: ExplainArgs) -> anyhow::Re
     let docker = Docker::new(&flags.docker, Some(&flags.docker_socket))?;
     let work = WorkDir::new(flags.work_dir());
     // The agent id is read, never created, so that explain leaves nothing behind.
-    let agent_id = std::fs::read_to_string(work.agent_id_file())
+    let agent_id = mesos_types::input::read_input_file(&work.agent_id_file())
         .map(|s| s.trim().to_string())
         .unwrap_or_else(|_| "<agent id>".into());
     let spec = prepare(

@@ -11,7 +11,7 @@ use mesos_types::status::{TaskState, TaskStatus};
 use serde_json::{json, Value};
 
 fn read_json(path: &std::path::Path) -> anyhow::Result<Value> {
-    let text = std::fs::read_to_string(path)
+    let text = mesos_types::input::read_input_file(path)
         .with_context(|| format!("cannot read '{}'", path.display()))?;
     serde_json::from_str(&text).with_context(|| format!("'{}' is not valid JSON", path.display()))
 }

@@ -2,8 +2,9 @@
 
 use crate::cli::RunArgs;
 use crate::flags::ContainerizerFlags;
+use crate::launch_context::RunContext;
 use crate::prepare::prepare;
-use crate::run::{run as run_task, Output, RunContext};
+use crate::run::{run as run_task, Output};
 use anyhow::Context as _;
 
 pub async fn run(flags: ContainerizerFlags, args: RunArgs) -> anyhow::Result<i32> {

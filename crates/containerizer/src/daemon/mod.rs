@@ -15,7 +15,7 @@ use crate::docker_containerizer::{
     ContainerUpdate, ContainerizerConfig, DockerContainerizer, RecoveryReport,
 };
 use crate::flags::ContainerizerFlags;
-use crate::run::{RunContext, RunError};
+use crate::launch_context::{RunContext, RunError};
 use agent_endpoint::{AgentEndpoint, EndpointConfig};
 use std::net::{IpAddr, SocketAddr};
 use std::sync::{Arc, Mutex};

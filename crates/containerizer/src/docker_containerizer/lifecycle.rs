@@ -10,9 +10,9 @@ use crate::executor_container::{self, ExecutorHandle};
 use crate::executor_launch::{
     command_executor_info, docker_executor_args, executor_environment, ExecutorEnvironment,
 };
+use crate::launch_context::{executor_container_spec, RunContext, RunError};
 use crate::process_watch::ProcessIdentity;
 use crate::record::{ContainerState, Termination};
-use crate::run::{executor_container_spec, RunContext, RunError};
 use crate::status_line::{self, EXIT_NOT_STARTED};
 use crate::{checkpoint, executor_process};
 use agent_endpoint::{EndpointEvent, KillOutcome};
@@ -322,6 +322,11 @@ async fn start_executor(
     let sandbox = container.sandbox.as_path();
 
     fetch(ctx, spec, sandbox).await?;
+    // What a relative volume resolves to is known only now that the sandbox is filled.
+    crate::sandbox_volumes::prepare(spec, sandbox).map_err(|source| RunError::Volumes {
+        container_id: spec.container_id.clone(),
+        source: Box::new(source),
+    })?;
     container.update_record(|r| r.state = ContainerState::Pulling)?;
     pull(ctx, spec, sandbox, cz.config.show_progress).await?;
 

@@ -19,9 +19,9 @@ pub use usage::{UpdateOutcome, UsageError};
 
 use crate::checkpoint::{self, CheckpointError};
 use crate::executor_container;
+use crate::launch_context::{executor_container_spec, task_run_command, RunContext, RunError};
 use crate::prepare::{BadInput, LaunchSpec};
 use crate::record::{now, ContainerRecord, ContainerState, Termination};
-use crate::run::{executor_container_spec, RunContext};
 use agent_endpoint::{AgentEndpoint, EndpointEvent, EndpointEvents};
 use container::Command;
 use mesos_types::duration::Duration;
@@ -61,6 +61,23 @@ pub enum LaunchError {
     },
     #[error("failed to checkpoint: {0}")]
     Checkpoint(#[from] CheckpointError),
+}
+
+impl From<LaunchError> for RunError {
+    fn from(e: LaunchError) -> Self {
+        match e {
+            LaunchError::BadInput(b) => RunError::BadInput(b),
+            LaunchError::Conflict(message) => RunError::BadInput(BadInput(message)),
+            LaunchError::Sandbox {
+                container_id,
+                reason,
+            } => RunError::Sandbox {
+                container_id,
+                reason,
+            },
+            LaunchError::Checkpoint(c) => RunError::Checkpoint(c),
+        }
+    }
 }
 
 /// What became of a kill request.
@@ -261,9 +278,14 @@ impl DockerContainerizer {
     fn check_launch(&self, spec: &LaunchSpec) -> Result<(), LaunchError> {
         let cid = &spec.container_id;
         let sandbox = self.ctx.work.sandbox(cid);
+        if let Some(flag) = &self.ctx.flags.docker_config {
+            // Read again for each pull (the file may change); a bad one fails here first.
+            docker_cli::DockerConfig::parse(flag)
+                .map_err(|e| BadInput(format!("invalid --docker_config: {e}")))?;
+        }
         if spec.executor.is_none() {
             // Dry run of the argv builder: whatever it rejects never reaches Docker.
-            crate::explain::task_run_command(spec, &self.ctx.flags, &sandbox)
+            task_run_command(spec, &self.ctx.flags, &sandbox)
                 .map_err(|e| BadInput(e.to_string()))?;
             if let Some(image) = &self.ctx.flags.docker_mesos_image {
                 // And of the executor container's (`--docker_mesos_image`).

@@ -1,0 +1,166 @@
+//! What every launch path shares, whichever command drives it: the [`RunContext`] (flags,
+//! docker handle, work dir, agent id), the [`RunError`] of a task that could not start, and
+//! the builders of the containers' `docker run` commands. The containerizer core
+//! (`docker_containerizer`, `daemon`) and the commands (`run`, `explain`, ...) depend on this
+//! module; it depends on neither.
+
+use crate::executor_container::{self, ExecutorContainerSpec};
+use crate::flags::ContainerizerFlags;
+use crate::paths::WorkDir;
+use crate::prepare::{BadInput, LaunchSpec};
+use crate::{checkpoint, executor_process};
+use docker_cli::{build_run_command, ContainerDnsInfo, Docker, RunCommand, RunOptions};
+use docker_executor::task_container::{self, TaskContainer};
+use mesos_types::task::ExecutorInfo;
+use mesos_types::AgentId;
+use std::collections::BTreeMap;
+use std::path::Path;
+
+/// Why a task could not be started. Every variant means exit code 125.
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    #[error(transparent)]
+    BadInput(#[from] BadInput),
+    #[error("failed to prepare the sandbox of container {container_id}: {reason}")]
+    Sandbox {
+        container_id: String,
+        reason: String,
+    },
+    #[error("Failed to fetch all URIs for container '{container_id}': {source}")]
+    Fetch {
+        container_id: String,
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+    #[error("Failed to pull image '{image}' for container '{container_id}': {source}")]
+    Pull {
+        container_id: String,
+        image: String,
+        #[source]
+        source: Box<docker_cli::DockerError>,
+    },
+    #[error("Failed to prepare the volumes of container '{container_id}': {source}")]
+    Volumes {
+        container_id: String,
+        #[source]
+        source: Box<crate::sandbox_volumes::VolumeError>,
+    },
+    #[error("invalid --docker_config: {0}")]
+    DockerConfig(Box<docker_cli::DockerError>),
+    #[error("failed to start the agent endpoint: {0}")]
+    Endpoint(String),
+    #[error(transparent)]
+    Spawn(#[from] executor_process::SpawnError),
+    /// Path B: the custom executor's container did not start.
+    #[error(transparent)]
+    ExecutorContainer(#[from] executor_container::ExecutorContainerError),
+    #[error("failed to checkpoint: {0}")]
+    Checkpoint(#[from] checkpoint::CheckpointError),
+    /// The launch failed after the sandbox was created (the reason is the message of the
+    /// task's TASK_FAILED update).
+    #[error("{0}")]
+    Launch(String),
+}
+
+/// What `run` needs besides the task.
+#[derive(Debug, Clone)]
+pub struct RunContext {
+    pub flags: ContainerizerFlags,
+    pub docker: Docker,
+    pub work: WorkDir,
+    pub agent_id: AgentId,
+}
+
+impl RunContext {
+    /// Builds the context from the flags: the docker CLI handle, the work dir and its agent
+    /// id (created on first use).
+    pub fn from_flags(flags: ContainerizerFlags) -> Result<Self, RunError> {
+        let docker = Docker::new(&flags.docker, Some(&flags.docker_socket))
+            .map_err(|e| BadInput(e.to_string()))?;
+        let work = WorkDir::new(flags.work_dir());
+        let agent_id =
+            crate::prepare::agent_id(&work.agent_id_file()).map_err(|e| RunError::Sandbox {
+                container_id: String::new(),
+                reason: format!(
+                    "cannot create the agent id under '{}': {e} (check --work_dir)",
+                    work.root().display()
+                ),
+            })?;
+        Ok(Self {
+            flags,
+            docker,
+            work,
+            agent_id,
+        })
+    }
+}
+
+/// What the executor container of a custom executor (Path B) is made of; `env` is the
+/// agent's executor environment ([`executor_container::container_environment`]).
+pub fn executor_container_spec<'a>(
+    ctx: &'a RunContext,
+    spec: &LaunchSpec,
+    executor: &'a ExecutorInfo,
+    sandbox: &'a Path,
+    name: &'a str,
+    env: &'a BTreeMap<String, String>,
+) -> ExecutorContainerSpec<'a> {
+    ExecutorContainerSpec {
+        executor,
+        name,
+        sandbox,
+        mapped_dir: &ctx.flags.sandbox_directory,
+        env,
+        enable_cfs_quota: ctx.flags.cgroups_enable_cfs,
+        default_dns: ctx.flags.default_container_dns.as_deref(),
+        labels: docker_cli::MesosLabels {
+            agent_id: Some(ctx.agent_id.value.clone()),
+            framework_id: spec.framework.id.as_ref().map(|f| f.value.clone()),
+            executor_id: Some(spec.executor_id.value.clone()),
+            task_id: Some(spec.task.task_id.value.clone()),
+            container_id: Some(spec.container_id.clone()),
+        },
+    }
+}
+
+/// The task container's `docker run` options, exactly as `mesos-docker-executor` builds them
+/// from the task and the flags `run` gives it.
+pub fn task_run_options(
+    spec: &LaunchSpec,
+    flags: &ContainerizerFlags,
+    sandbox: &Path,
+) -> Result<RunOptions, BadInput> {
+    let default_dns = match &flags.default_container_dns {
+        Some(dns) => Some(
+            ContainerDnsInfo::parse(dns)
+                .map_err(|e| BadInput(format!("--default_container_dns: {e}")))?,
+        ),
+        None => None,
+    };
+    let name = spec.container_name();
+    let task_environment = crate::executor_launch::task_environment_map(spec);
+    let container = TaskContainer {
+        name: &name,
+        sandbox_directory: sandbox,
+        mapped_directory: &flags.sandbox_directory,
+        task_environment: &task_environment,
+        default_dns: default_dns.as_ref(),
+        cgroups_enable_cfs: flags.cgroups_enable_cfs,
+        framework_id: spec.framework.id.as_ref().map(|f| f.value.as_str()),
+        executor_id: Some(&spec.executor_id.value),
+        host_memory_bytes: task_container::host_memory_bytes(),
+    };
+    task_container::task_run_options(&spec.task, &container)
+        .map_err(|e| BadInput(format!("task: {e}")))
+}
+
+/// Builds the task container's `docker run` command: the dry run that keeps bad input away
+/// from Docker.
+pub fn task_run_command(
+    spec: &LaunchSpec,
+    flags: &ContainerizerFlags,
+    sandbox: &Path,
+) -> Result<RunCommand, BadInput> {
+    let options = task_run_options(spec, flags, sandbox)?;
+    build_run_command(&options).map_err(|e| BadInput(format!("task: {e}")))
+}
