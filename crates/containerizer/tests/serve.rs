@@ -245,6 +245,17 @@ fn launch_ps_usage_update_logs_kill_wait_destroy() {
     );
     let usage: Value = serde_json::from_str(&d.ok(&["usage", &cid])).unwrap();
     assert_eq!(usage["mem_limit_bytes"], 256u64 << 20, "{usage}");
+    // More memory than the host has limits nothing: refused, and the limit stays.
+    let out = d.cli(&["update", &cid, "--mem", "99999999999"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stdout));
+    assert!(
+        text(&out.stderr)
+            .contains("update_container.mem: 99999999999 MB is more than this host's memory"),
+        "{}",
+        text(&out.stderr)
+    );
+    let usage: Value = serde_json::from_str(&d.ok(&["usage", &cid])).unwrap();
+    assert_eq!(usage["mem_limit_bytes"], 256u64 << 20, "{usage}");
 
     assert!(d.ok(&["logs", &cid]).contains("hello from the task"));
 
@@ -342,6 +353,23 @@ fn exit_codes_launch_failures_and_bad_calls() {
     );
     assert_eq!(status, 400);
     assert!(body.contains("update_container.cpus"), "{body}");
+    // A call without a Content-Type is refused as the agent refuses it.
+    let mut raw = TcpStream::connect(("127.0.0.1", d.port)).unwrap();
+    raw.set_read_timeout(Some(LIMIT)).unwrap();
+    let body = r#"{"type": "GET_HEALTH"}"#;
+    write!(
+        raw,
+        "POST /api/v1 HTTP/1.1\r\nHost: test\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut answer = String::new();
+    raw.read_to_string(&mut answer).unwrap();
+    assert!(answer.starts_with("HTTP/1.1 400"), "{answer}");
+    assert!(
+        answer.contains("Expecting 'Content-Type' to be present"),
+        "{answer}"
+    );
     let (status, body) = d.post(&json!({"type": "NO_SUCH_CALL"}));
     assert_eq!(status, 400);
     assert!(body.contains("GET_CONTAINERS"), "{body}");
@@ -596,4 +624,44 @@ fn a_custom_executor_image_runs_its_task_under_serve() {
     );
     // --docker_remove_delay=0ns: the executor's container is gone once the end is known.
     assert!(!test_rig::container_exists(&format!("mesos-{cid}")));
+}
+
+#[test]
+fn wait_against_an_unreachable_daemon_says_that_it_retries_and_for_how_long() {
+    use std::io::BufRead;
+    // A port nobody listens on.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut child = Command::new(BIN)
+        .args(["wait", "some-container"])
+        .arg(format!("--endpoint=http://127.0.0.1:{port}"))
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        if let Some(Ok(line)) = std::io::BufReader::new(stderr).lines().next() {
+            let _ = tx.send(line);
+        }
+    });
+    let line = rx.recv_timeout(LIMIT);
+    // Said while it still retries, not when it gives up.
+    let still_running = child.try_wait().unwrap().is_none();
+    let _ = child.kill();
+    let _ = child.wait();
+    let line = line.expect("wait printed nothing");
+    assert!(still_running, "wait gave up before saying anything: {line}");
+    assert!(
+        line.contains(&format!(
+            "cannot reach the containerizer at http://127.0.0.1:{port}: Connection refused"
+        )),
+        "{line}"
+    );
+    assert!(line.contains("retrying for up to 60s"), "{line}");
 }

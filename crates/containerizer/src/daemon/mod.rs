@@ -15,7 +15,8 @@ use crate::docker_containerizer::{
     ContainerUpdate, ContainerizerConfig, DockerContainerizer, RecoveryReport,
 };
 use crate::flags::ContainerizerFlags;
-use crate::launch_context::{RunContext, RunError};
+use crate::launch_context::{check_docker_version, RunContext, RunError};
+use crate::prepare::BadInput;
 use agent_endpoint::{AgentEndpoint, EndpointConfig};
 use std::net::{IpAddr, SocketAddr};
 use std::sync::{Arc, Mutex};
@@ -31,16 +32,39 @@ pub const DEFAULT_PORT: u16 = 5051;
 pub enum ServeError {
     #[error(transparent)]
     Context(#[from] RunError),
-    #[error("cannot listen on {addr}: {source} (is another serve running? pick another --port)")]
+    #[error("cannot listen on {addr}: {source} ({hint})")]
     Bind {
         addr: SocketAddr,
         #[source]
         source: std::io::Error,
+        /// What to change: the port or the address, depending on the failure.
+        hint: String,
     },
     #[error("recovery failed: {0}")]
     Recover(#[from] crate::docker_containerizer::RecoverError),
     #[error("cannot install the signal handlers: {0}")]
     Signals(#[source] std::io::Error),
+}
+
+/// What to change when `addr` cannot be bound: the port when it is taken or privileged,
+/// the address when it is not one of this host's.
+fn bind_hint(flags: &ContainerizerFlags, err: &std::io::Error, addr: SocketAddr) -> String {
+    match err.kind() {
+        std::io::ErrorKind::AddrInUse => format!(
+            "the port is in use: is another serve running? pick another {}",
+            flags.label("port")
+        ),
+        std::io::ErrorKind::AddrNotAvailable => format!(
+            "{} is not an address of this host: give one of its addresses, 127.0.0.1 or 0.0.0.0 with {}",
+            addr.ip(),
+            flags.label("ip")
+        ),
+        std::io::ErrorKind::PermissionDenied => format!(
+            "ports below 1024 need privileges: run as root or pick another {}",
+            flags.label("port")
+        ),
+        _ => format!("check {} and {}", flags.label("ip"), flags.label("port")),
+    }
 }
 
 /// Every update of every container, to each open `GET /api/v1/updates` without a filter.
@@ -92,14 +116,20 @@ impl Server {
         ip: IpAddr,
         port: u16,
     ) -> Result<Server, ServeError> {
-        let ctx = RunContext::from_flags(flags)?;
+        // Docker first, then the port: a start-up that fails creates nothing (the agent id
+        // in the work dir comes last).
+        let docker = flags
+            .docker()
+            .map_err(|e| RunError::BadInput(BadInput(e.to_string())))?;
+        check_docker_version(&docker).await?;
         let addr = SocketAddr::new(ip, port);
-        let listener = TcpListener::bind(addr)
-            .await
-            .map_err(|source| ServeError::Bind { addr, source })?;
-        let local_addr = listener
-            .local_addr()
-            .map_err(|source| ServeError::Bind { addr, source })?;
+        let bind_error = |source: std::io::Error| {
+            let hint = bind_hint(&flags, &source, addr);
+            ServeError::Bind { addr, source, hint }
+        };
+        let listener = TcpListener::bind(addr).await.map_err(bind_error)?;
+        let local_addr = listener.local_addr().map_err(bind_error)?;
+        let ctx = RunContext::from_flags(flags)?;
         // Executors need an address they can connect to: the loopback when we listen on
         // every address.
         let advertised = if local_addr.ip().is_unspecified() {
