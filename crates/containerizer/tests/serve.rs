@@ -14,7 +14,8 @@
 mod common;
 
 use common::{
-    eventually, kill_executors_of, remove_agent_containers, spawn_serve, text, Operator, BIN, LIMIT,
+    eventually, kill_executors_of, remove_agent_containers, spawn_serve_under, text, Operator, BIN,
+    LIMIT,
 };
 use serde_json::{json, Value};
 use std::io::{Read, Write};
@@ -28,16 +29,24 @@ struct Daemon {
     child: Option<Child>,
     port: u16,
     flags: Vec<String>,
+    /// What serve runs under (`env ... prlimit ... --`), if anything.
+    prefix: Vec<String>,
 }
 
 impl Daemon {
     fn start(flags: &[&str]) -> Daemon {
+        Daemon::start_under(&[], flags)
+    }
+
+    /// A daemon run through `prefix` (a program and its arguments).
+    fn start_under(prefix: &[&str], flags: &[&str]) -> Daemon {
         test_rig::require_docker();
         let mut d = Daemon {
             work: tempfile::tempdir().unwrap(),
             child: None,
             port: 0,
             flags: flags.iter().map(|s| s.to_string()).collect(),
+            prefix: prefix.iter().map(|s| s.to_string()).collect(),
         };
         d.spawn();
         d
@@ -49,7 +58,8 @@ impl Daemon {
 
     /// Starts serve (on the port it had, if any) and waits for its address line.
     fn spawn(&mut self) {
-        let (child, port) = spawn_serve(self.work(), &self.flags, self.port);
+        let prefix: Vec<&str> = self.prefix.iter().map(String::as_str).collect();
+        let (child, port) = spawn_serve_under(&prefix, self.work(), &self.flags, self.port);
         self.port = port;
         self.child = Some(child);
     }
@@ -664,4 +674,96 @@ fn wait_against_an_unreachable_daemon_says_that_it_retries_and_for_how_long() {
         "{line}"
     );
     assert!(line.contains("retrying for up to 60s"), "{line}");
+}
+
+/// Whether the server closed `socket` (EOF or reset), without waiting.
+fn closed_by_peer(socket: &mut TcpStream) -> bool {
+    socket.set_nonblocking(true).unwrap();
+    let mut byte = [0u8; 1];
+    let closed = match socket.read(&mut byte) {
+        Ok(0) => true,
+        Ok(_) => false,
+        Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => false,
+        Err(_) => true,
+    };
+    socket.set_nonblocking(false).unwrap();
+    closed
+}
+
+#[test]
+fn idle_sockets_do_not_starve_health_or_executors_and_are_closed() {
+    // 256 descriptors, more idle sockets than that; short timeouts so the test can outwait
+    // them.
+    let d = Daemon::start_under(
+        &[
+            "env",
+            "MESOS_HTTP_IDLE_TIMEOUT=2secs",
+            "MESOS_HTTP_HEADER_READ_TIMEOUT=2secs",
+            "prlimit",
+            "--nofile=256",
+            "--",
+        ],
+        &[],
+    );
+    let cid = test_rig::unique_name("idle-");
+    d.launch_raw(
+        busybox_task("idle", "trap 'exit 0' TERM; while true; do sleep 1; done"),
+        &cid,
+    );
+    eventually("TASK_RUNNING", || {
+        (d.task_state(&cid) == "TASK_RUNNING").then_some(())
+    });
+
+    let mut idle: Vec<TcpStream> = (0..300)
+        .map(|_| TcpStream::connect(("127.0.0.1", d.port)).unwrap())
+        .collect();
+    // One that starts a request and never finishes its head.
+    let mut partial = TcpStream::connect(("127.0.0.1", d.port)).unwrap();
+    write!(partial, "GET /health HTTP/1.1\r\nHost: test\r\n").unwrap();
+
+    // The operator API still answers.
+    let mut health = TcpStream::connect(("127.0.0.1", d.port)).unwrap();
+    health.set_read_timeout(Some(LIMIT)).unwrap();
+    write!(
+        health,
+        "GET /health HTTP/1.1\r\nHost: test\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut answer = String::new();
+    health.read_to_string(&mut answer).unwrap();
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}\n{}", d.log());
+
+    // Idle sockets and the unfinished head are closed by the timeouts.
+    eventually("the idle and slow sockets to be closed", || {
+        (idle.iter_mut().all(closed_by_peer) && closed_by_peer(&mut partial)).then_some(())
+    });
+
+    // The executor's connections were idle for longer than the idle timeout too (its event
+    // stream carries nothing but the SUBSCRIBE response, its call connection nothing since
+    // TASK_RUNNING): it is still subscribed, so the kill reaches it and its updates come
+    // back on the same connections.
+    std::thread::sleep(std::time::Duration::from_secs(3));
+    let out = d.ok(&["kill", &cid, "--grace_period", "5secs"]);
+    assert!(out.contains("TASK_KILLED"), "{out}\n{}", d.log());
+    let log = d.log();
+    assert!(
+        !log.contains("executor disconnected"),
+        "the executor lost its connection:\n{log}"
+    );
+    let executor_log = std::fs::read_to_string(d.sandbox(&cid).join("stderr")).unwrap_or_default();
+    assert!(
+        !executor_log.contains("disconnected from the agent"),
+        "the executor saw a disconnection:\n{executor_log}"
+    );
+    let updates = d.updates(&cid);
+    assert_eq!(
+        states(&updates),
+        [
+            "TASK_STARTING",
+            "TASK_RUNNING",
+            "TASK_KILLING",
+            "TASK_KILLED"
+        ]
+    );
+    assert_exactly_once(&cid, &updates);
 }

@@ -17,7 +17,7 @@ use crate::docker_containerizer::{
 use crate::flags::ContainerizerFlags;
 use crate::launch_context::{check_docker_version, RunContext, RunError};
 use crate::prepare::BadInput;
-use agent_endpoint::{AgentEndpoint, EndpointConfig};
+use agent_endpoint::{AgentEndpoint, EndpointConfig, HttpServerConfig};
 use std::net::{IpAddr, SocketAddr};
 use std::sync::{Arc, Mutex};
 use tokio::net::TcpListener;
@@ -44,6 +44,35 @@ pub enum ServeError {
     Recover(#[from] crate::docker_containerizer::RecoverError),
     #[error("cannot install the signal handlers: {0}")]
     Signals(#[source] std::io::Error),
+}
+
+/// The connection limits of `serve`: its flags, and by default a cap of half the soft
+/// open-file limit, so that connections alone never use up the descriptors the daemon needs
+/// for executors, docker calls and checkpoints.
+pub fn http_config(args: &crate::cli::ServeArgs) -> HttpServerConfig {
+    let max_connections = match args.http_max_connections {
+        Some(n) => n as usize,
+        None => (open_file_limit() / 2).max(16) as usize,
+    };
+    HttpServerConfig {
+        header_read_timeout: Some(args.http_header_read_timeout.to_std()),
+        idle_timeout: Some(args.http_idle_timeout.to_std()),
+        max_connections: Some(max_connections),
+    }
+}
+
+/// The soft open-file limit (RLIM_INFINITY, or simply huge, counts as 2^20: a cap of
+/// millions of connections caps nothing anyway).
+fn open_file_limit() -> u64 {
+    let mut limit = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: getrlimit with a valid resource and a pointer to a live rlimit.
+    if unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) } != 0 {
+        return 1024;
+    }
+    limit.rlim_cur.min(1 << 20)
 }
 
 /// What to change when `addr` cannot be bound: the port when it is taken or privileged,
@@ -177,17 +206,25 @@ impl Server {
         self.daemon.local_addr
     }
 
-    /// Serves until SIGTERM or SIGINT. Running containers are left running.
-    pub async fn serve(self) -> Result<(), ServeError> {
+    /// Serves until SIGTERM or SIGINT, its connections bounded by `http`. Running
+    /// containers are left running.
+    pub async fn serve(self, http: HttpServerConfig) -> Result<(), ServeError> {
         let mut sigterm = signal(SignalKind::terminate()).map_err(ServeError::Signals)?;
         let mut sigint = signal(SignalKind::interrupt()).map_err(ServeError::Signals)?;
         let (stop_tx, stop_rx) = watch::channel(false);
         tracing::info!(addr = %self.daemon.local_addr, "serving the executor and operator APIs");
         let daemon = self.daemon.clone();
         let endpoint = self.endpoint.clone();
-        let server = tokio::spawn(agent_endpoint::serve_http1(
+        tracing::info!(
+            header_read_timeout = ?http.header_read_timeout,
+            idle_timeout = ?http.idle_timeout,
+            max_connections = ?http.max_connections,
+            "connection limits"
+        );
+        let server = tokio::spawn(agent_endpoint::serve_http1_with(
             self.listener,
             stop_rx,
+            http,
             move |req| api::route(daemon.clone(), endpoint.clone(), req),
         ));
         tokio::select! {
