@@ -767,3 +767,108 @@ fn idle_sockets_do_not_starve_health_or_executors_and_are_closed() {
     );
     assert_exactly_once(&cid, &updates);
 }
+
+/// The live processes (zombies aside) whose environment has `MESOS_DIRECTORY=<sandbox>`: an
+/// executor of that sandbox and whatever it started.
+fn processes_of_sandbox(sandbox: &Path) -> Vec<(u32, String)> {
+    let tag = format!("MESOS_DIRECTORY={}", sandbox.display());
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir("/proc").unwrap().flatten() {
+        let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else {
+            continue;
+        };
+        let stat = std::fs::read_to_string(entry.path().join("stat")).unwrap_or_default();
+        if stat
+            .rsplit_once(')')
+            .is_some_and(|(_, rest)| rest.trim_start().starts_with('Z'))
+        {
+            continue;
+        }
+        let Ok(environ) = std::fs::read(entry.path().join("environ")) else {
+            continue;
+        };
+        if environ.split(|b| *b == 0).any(|v| v == tag.as_bytes()) {
+            let cmdline = std::fs::read(entry.path().join("cmdline")).unwrap_or_default();
+            found.push((pid, text(&cmdline).replace('\0', " ")));
+        }
+    }
+    found
+}
+
+#[test]
+fn kill_9_of_serve_right_after_a_launch_leaves_no_executor_and_no_container() {
+    let mut d = Daemon::start(&[]);
+    // Kills 0-60 ms after the launch call returned land while the image is inspected, while
+    // the executor is being started, or after its pid was checkpointed. Rounds are repeated
+    // until a kill cut a launch short after its executor had been started (its sandbox
+    // stderr exists: the executor's output goes there).
+    let mut interrupted = 0;
+    let mut interrupted_with_executor = 0;
+    for round in 0..5 {
+        if round >= 1 && interrupted_with_executor > 0 {
+            break;
+        }
+        for ms in [0u64, 10, 20, 30, 40, 50, 60] {
+            let cid = test_rig::unique_name("k9-");
+            d.launch_raw(busybox_task("k9", "sleep 3600"), &cid);
+            std::thread::sleep(std::time::Duration::from_millis(ms));
+            d.kill9();
+            let state: Value = serde_json::from_str(
+                &std::fs::read_to_string(
+                    d.work()
+                        .join("meta/containers")
+                        .join(&cid)
+                        .join("state.json"),
+                )
+                .unwrap(),
+            )
+            .unwrap();
+            let launching = matches!(state["state"].as_str(), Some("FETCHING" | "PULLING"));
+            let spawned = d.sandbox(&cid).join("stderr").exists();
+            d.spawn();
+            let container = d.container(&cid);
+            if launching {
+                interrupted += 1;
+                if spawned {
+                    interrupted_with_executor += 1;
+                }
+                // Once serve is back, recovery has found and stopped what the interrupted
+                // launch had started, and the task has ended.
+                let left = processes_of_sandbox(&d.sandbox(&cid));
+                assert!(
+                    left.is_empty(),
+                    "{cid} (killed after {ms} ms): processes of the interrupted launch run on: {left:?}\n{}",
+                    d.log()
+                );
+                assert!(
+                    !test_rig::container_exists(&format!("mesos-{cid}")),
+                    "{cid} (killed after {ms} ms): its container remains"
+                );
+                assert_eq!(container["task_state"], "TASK_FAILED", "{container}");
+                assert_eq!(
+                    container["termination"]["state"], "TASK_FAILED",
+                    "{container}"
+                );
+            } else {
+                // The executor's pid was checkpointed: recovery knows the container.
+                assert_eq!(
+                    container["container_id"]["value"],
+                    cid.as_str(),
+                    "{container}"
+                );
+            }
+            d.ok(&["destroy", &cid]);
+            assert!(
+                processes_of_sandbox(&d.sandbox(&cid)).is_empty(),
+                "{cid}: processes left after destroy"
+            );
+        }
+    }
+    eprintln!(
+        "{interrupted} kills cut a launch short, {interrupted_with_executor} after its executor was started"
+    );
+    assert!(
+        interrupted_with_executor > 0,
+        "no kill landed after an executor was started and before its pid was checkpointed"
+    );
+}

@@ -147,9 +147,12 @@ pub fn spawn_serve_under(
         }
         None => Command::new(BIN),
     };
+    command.arg(format!("--work_dir={}", work.display()));
+    // The real launcher dir unless the test brings its own.
+    if !flags.iter().any(|f| f.starts_with("--launcher_dir")) {
+        command.arg(format!("--launcher_dir={}", launcher_dir().display()));
+    }
     let mut child = command
-        .arg(format!("--work_dir={}", work.display()))
-        .arg(format!("--launcher_dir={}", launcher_dir().display()))
         .args(flags)
         .args(["serve", "--port", &port.to_string()])
         .stdin(Stdio::null())
