@@ -360,9 +360,20 @@ fn every_bad_flag_exits_125_before_anything_is_created() {
     )
     .unwrap();
     std::fs::set_permissions(&old, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    // A port in use.
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let taken_flag = format!("--port={}", taken.local_addr().unwrap().port());
+    let mut rows = flag_rows();
+    rows.push(FlagCase {
+        name: "port in use",
+        flags: vec![taken_flag],
+        env: Vec::new(),
+        commands: &["serve"],
+        expect: "the port is in use: is another serve running? pick another --port",
+    });
     let before = tree(dir);
     let dir_text = dir.display().to_string();
-    for case in flag_rows() {
+    for case in rows {
         for command in case.commands {
             let cid = format!("bad-{}", uuid_like());
             let mut cmd = Command::new(BIN);
@@ -376,6 +387,7 @@ fn every_bad_flag_exits_125_before_anything_is_created() {
                 cmd.arg(format!("--work_dir={dir_text}/work"));
             }
             match *command {
+                "serve" if case.flags.iter().any(|f| f.starts_with("--port")) => cmd.arg("serve"),
                 "serve" => cmd.args(["serve", "--port", "0"]),
                 other => cmd.args([other, "task.json", "--container_id", &cid]),
             };
