@@ -33,17 +33,18 @@ mod body;
 mod error;
 mod http;
 mod registry;
+mod server;
 pub mod validate;
 
 pub use body::ExecutorApiBody;
 pub use error::EndpointError;
 pub use http::{is_executor_api_path, EXECUTOR_API_PATHS};
+pub use server::{
+    serve_http1_with, HttpServerConfig, DEFAULT_HEADER_READ_TIMEOUT, DEFAULT_IDLE_TIMEOUT,
+};
 
 use hyper::body::Body;
-use hyper::server::conn::http1;
-use hyper::service::service_fn;
 use hyper::{Request, Response};
-use hyper_util::rt::TokioIo;
 use mesos_types::status::TaskStatus;
 use mesos_types::task::{ExecutorInfo, FrameworkInfo, KillPolicy, TaskInfo};
 use mesos_types::{ContainerId, ExecutorId, FrameworkId, TaskId};
@@ -442,12 +443,13 @@ async fn accept_loop(
 }
 
 /// Serves HTTP/1.1 (keep-alive) on `listener` with `handler` until `shutdown` changes; then
-/// open connections are dropped too. Accept errors (EMFILE and friends) back off briefly
-/// instead of spinning. The owner of a server that hosts the executor API next to its own
-/// routes uses this with [`AgentEndpoint::handle`].
+/// open connections are dropped too. The connections are bounded by the default
+/// [`HttpServerConfig`] (header read and idle timeouts; executors' connections exempt from
+/// the latter): see [`serve_http1_with`]. The owner of a server that hosts the executor API
+/// next to its own routes uses this with [`AgentEndpoint::handle`].
 pub async fn serve_http1<H, F, B>(
     listener: TcpListener,
-    mut shutdown: watch::Receiver<bool>,
+    shutdown: watch::Receiver<bool>,
     handler: H,
 ) where
     H: Fn(hyper::Request<hyper::body::Incoming>) -> F + Clone + Send + Sync + 'static,
@@ -456,37 +458,5 @@ pub async fn serve_http1<H, F, B>(
     B::Data: Send,
     B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
 {
-    loop {
-        let (stream, peer) = tokio::select! {
-            _ = shutdown.changed() => return,
-            accepted = listener.accept() => match accepted {
-                Ok(pair) => pair,
-                Err(e) => {
-                    tracing::warn!(error = %e, "accepting a connection failed");
-                    tokio::time::sleep(Duration::from_millis(100)).await;
-                    continue;
-                }
-            },
-        };
-        let _ = stream.set_nodelay(true);
-        let handler = handler.clone();
-        let mut shutdown = shutdown.clone();
-        tokio::spawn(async move {
-            let service = service_fn(move |req| {
-                let response = handler(req);
-                async move { Ok::<_, std::convert::Infallible>(response.await) }
-            });
-            let conn = http1::Builder::new()
-                .keep_alive(true)
-                .serve_connection(TokioIo::new(stream), service);
-            tokio::select! {
-                result = conn => {
-                    if let Err(e) = result {
-                        tracing::debug!(%peer, error = %e, "connection ended");
-                    }
-                }
-                _ = shutdown.changed() => {}
-            }
-        });
-    }
+    serve_http1_with(listener, shutdown, HttpServerConfig::default(), handler).await
 }

@@ -79,6 +79,20 @@ pub struct ServeArgs {
     /// line).
     #[arg(long = "port", env = "MESOS_PORT", default_value = "5051")]
     pub port: u16,
+
+    /// Close a connection whose request head does not arrive within this time of its first
+    /// byte.
+    #[arg(long = "http_header_read_timeout", env = "MESOS_HTTP_HEADER_READ_TIMEOUT", default_value = "30secs", value_name = "DURATION", value_parser = parse_duration)]
+    pub http_header_read_timeout: Duration,
+
+    /// Close a connection with no request in flight after this long (never an executor's).
+    #[arg(long = "http_idle_timeout", env = "MESOS_HTTP_IDLE_TIMEOUT", default_value = "2mins", value_name = "DURATION", value_parser = parse_duration)]
+    pub http_idle_timeout: Duration,
+
+    /// Most connections open at once; beyond it the longest idle one is closed [default:
+    /// half the open-file limit].
+    #[arg(long = "http_max_connections", env = "MESOS_HTTP_MAX_CONNECTIONS", value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub http_max_connections: Option<u32>,
 }
 
 #[derive(Debug, Clone, Args)]

@@ -9,6 +9,8 @@ use std::time::Duration;
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 /// The bound of a call that answers at once.
 pub const CALL_TIMEOUT: Duration = Duration::from_secs(30);
+/// How long `wait` keeps trying to reach a daemon that does not answer (a restart).
+pub const WAIT_RETRY_FOR: Duration = Duration::from_secs(60);
 /// How long an update stream may stay silent (the daemon sends a heartbeat every 5 s).
 pub const STREAM_IDLE_TIMEOUT: Duration = Duration::from_secs(30);
 
@@ -17,11 +19,12 @@ pub const STREAM_IDLE_TIMEOUT: Duration = Duration::from_secs(30);
 pub enum ClientError {
     #[error("invalid --endpoint '{endpoint}': {reason}")]
     Endpoint { endpoint: String, reason: String },
-    #[error("cannot reach the containerizer at {endpoint}: {source} (is `mesos-docker-containerizer serve` running there? see --endpoint)")]
+    #[error("cannot reach the containerizer at {endpoint}: {reason} (is `mesos-docker-containerizer serve` running there? see --endpoint)")]
     Connect {
         endpoint: String,
-        #[source]
-        source: reqwest::Error,
+        /// The root cause (`Connection refused (os error 111)`): reqwest's own message only
+        /// says that sending failed.
+        reason: String,
     },
     #[error("the containerizer at {endpoint} did not answer within {after:?}")]
     Timeout { endpoint: String, after: Duration },
@@ -96,9 +99,15 @@ impl OperatorClient {
                 after,
             }
         } else if e.is_connect() || e.is_request() {
+            let mut reason = e.to_string();
+            let mut cause = std::error::Error::source(&e);
+            while let Some(c) = cause {
+                reason = c.to_string();
+                cause = c.source();
+            }
             ClientError::Connect {
                 endpoint: self.endpoint.clone(),
-                source: e,
+                reason,
             }
         } else {
             ClientError::Protocol {
@@ -175,8 +184,13 @@ impl OperatorClient {
 
     /// Waits until the container ends and returns its termination (`state`, `reason`,
     /// `message`, `exit_code`). Long polls of 30 s each; rides out a restart of the daemon
-    /// for up to a minute.
-    pub async fn wait(&self, container_id: &str) -> Result<Value, ClientError> {
+    /// for up to [`WAIT_RETRY_FOR`], telling `notice` when it starts retrying (so that a
+    /// user does not stare at a silent terminal) and when the daemon is back.
+    pub async fn wait(
+        &self,
+        container_id: &str,
+        mut notice: impl FnMut(&str),
+    ) -> Result<Value, ClientError> {
         let poll = Duration::from_secs(30);
         let mut unreachable_since: Option<tokio::time::Instant> = None;
         loop {
@@ -189,10 +203,26 @@ impl OperatorClient {
                 .await;
             match answer {
                 Ok(v) if v["terminated"] == json!(true) => return Ok(v),
-                Ok(_) => unreachable_since = None,
+                Ok(_) => {
+                    if unreachable_since.take().is_some() {
+                        notice(&format!(
+                            "the containerizer at {} answers again",
+                            self.endpoint
+                        ));
+                    }
+                }
                 Err(e) if e.is_connect() => {
-                    let since = *unreachable_since.get_or_insert_with(tokio::time::Instant::now);
-                    if since.elapsed() > Duration::from_secs(60) {
+                    let since = match unreachable_since {
+                        Some(since) => since,
+                        None => {
+                            notice(&format!(
+                                "{e}; retrying for up to {}s (it may be restarting)",
+                                WAIT_RETRY_FOR.as_secs()
+                            ));
+                            *unreachable_since.insert(tokio::time::Instant::now())
+                        }
+                    };
+                    if since.elapsed() > WAIT_RETRY_FOR {
                         return Err(e);
                     }
                     tokio::time::sleep(Duration::from_millis(500)).await;

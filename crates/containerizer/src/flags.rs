@@ -4,7 +4,13 @@
 use clap::Args;
 use mesos_types::duration::Duration;
 use mesos_types::flags::Bytes;
+use std::collections::BTreeSet;
 use std::path::PathBuf;
+
+/// The environment variable a flag is read from: `MESOS_<FLAG>`.
+pub fn env_var(flag: &str) -> String {
+    format!("MESOS_{}", flag.to_ascii_uppercase())
+}
 
 /// Boolean flags, for [`mesos_types::flags::normalize_args`].
 pub const BOOL_FLAGS: &[&str] = &[
@@ -105,6 +111,12 @@ pub struct ContainerizerFlags {
     #[arg(long = "docker_pull_stall_timeout", env = "MESOS_DOCKER_PULL_STALL_TIMEOUT", global = true, default_value = "2mins", value_parser = duration)]
     pub docker_pull_stall_timeout: Duration,
 
+    /// Time limit of one `docker inspect` of an image (is it present, or must it be pulled?);
+    /// inspects of containers get at most 5secs, as in Mesos. A CLI that does not answer in
+    /// time is killed and the launch fails (beyond Mesos, which has no such flag).
+    #[arg(long = "docker_inspect_timeout", env = "MESOS_DOCKER_INSPECT_TIMEOUT", global = true, default_value = "30secs", value_parser = duration)]
+    pub docker_inspect_timeout: Duration,
+
     /// Where `mesos-fetcher` and `mesos-docker-executor` are [default: the directory of this
     /// binary].
     #[arg(
@@ -198,9 +210,191 @@ pub struct ContainerizerFlags {
         default_value = "human"
     )]
     pub log_format: String,
+
+    /// The flags whose value came from their `MESOS_<FLAG>` environment variable (filled
+    /// by the binary after parsing), so that errors can name the variable to fix.
+    #[arg(skip)]
+    pub from_env: BTreeSet<String>,
+}
+
+/// A flag value that cannot work: which flag (and environment variable), the value, and
+/// what to do instead.
+#[derive(Debug, thiserror::Error)]
+#[error("invalid --{flag} '{value}'{}: {problem}", .env.as_ref().map(|v| format!(" (from the environment variable {v})")).unwrap_or_default())]
+pub struct FlagError {
+    /// The flag's name, without dashes.
+    pub flag: String,
+    /// The environment variable the value came from, if it did.
+    pub env: Option<String>,
+    pub value: String,
+    pub problem: String,
 }
 
 impl ContainerizerFlags {
+    /// `--name`, or `--name (from MESOS_NAME)` when the value came from the environment.
+    pub fn label(&self, name: &str) -> String {
+        if self.from_env.contains(name) {
+            format!("--{name} (from {})", env_var(name))
+        } else {
+            format!("--{name}")
+        }
+    }
+
+    fn invalid(
+        &self,
+        name: &str,
+        value: impl Into<String>,
+        problem: impl Into<String>,
+    ) -> FlagError {
+        FlagError {
+            flag: name.to_string(),
+            env: self.from_env.contains(name).then(|| env_var(name)),
+            value: value.into(),
+            problem: problem.into(),
+        }
+    }
+
+    /// Checks the flags that name local paths and files, before anything is created: every
+    /// command that works on the work dir (`run`, `explain`, `serve`, `recover`) calls it
+    /// first, so a value that could only fail later (after a sandbox exists, or in the
+    /// executor) is refused at once.
+    pub fn validate(&self) -> Result<(), FlagError> {
+        if let Some(dir) = &self.work_dir {
+            let shown = dir.display().to_string();
+            if dir.as_os_str().is_empty() {
+                return Err(self.invalid(
+                    "work_dir",
+                    shown,
+                    "is empty; give an absolute directory path",
+                ));
+            }
+            if !dir.is_absolute() {
+                return Err(self.invalid(
+                    "work_dir",
+                    shown.clone(),
+                    format!(
+                        "must be an absolute path (sandbox paths are bind-mounted into containers); give e.g. '{}'",
+                        crate::prepare::absolute(dir).display()
+                    ),
+                ));
+            }
+            if dir.exists() && !dir.is_dir() {
+                return Err(self.invalid(
+                    "work_dir",
+                    shown,
+                    "exists and is not a directory; give a directory (it is created if missing)",
+                ));
+            }
+        }
+        let mapped = &self.sandbox_directory;
+        if mapped.is_empty() {
+            return Err(self.invalid(
+                "sandbox_directory",
+                mapped.clone(),
+                "is empty; give the absolute path where the sandbox appears inside containers, e.g. /mnt/mesos/sandbox",
+            ));
+        }
+        if !mapped.starts_with('/') {
+            return Err(self.invalid(
+                "sandbox_directory",
+                mapped.clone(),
+                "must be an absolute path inside the container, e.g. /mnt/mesos/sandbox",
+            ));
+        }
+        if mapped.contains(':') {
+            return Err(self.invalid(
+                "sandbox_directory",
+                mapped.clone(),
+                "must not contain ':' (docker's volume separator); pick another path, e.g. /mnt/mesos/sandbox",
+            ));
+        }
+        if mapped.trim_end_matches('/').is_empty() {
+            return Err(self.invalid(
+                "sandbox_directory",
+                mapped.clone(),
+                "the sandbox cannot be mounted over the container's root; pick a directory, e.g. /mnt/mesos/sandbox",
+            ));
+        }
+        if let Some(config) = &self.docker_config {
+            let trimmed = config.trim();
+            let inline = trimmed.starts_with('{') || trimmed.starts_with('[');
+            if !inline && !trimmed.starts_with('/') && !trimmed.starts_with("file://") {
+                // Never echo what may be credentials: only a path-looking value is shown.
+                let path_like = trimmed.len() <= 256
+                    && !trimmed.contains(|c: char| c.is_whitespace() || "{}\"':,".contains(c));
+                return Err(self.invalid(
+                    "docker_config",
+                    if path_like { trimmed } else { "<not shown>" },
+                    "is a relative path (or not JSON); give an absolute path (or file:///path) to a docker config JSON file, or the JSON itself",
+                ));
+            }
+            docker_cli::DockerConfig::parse(config).map_err(|e| {
+                let shown = if inline {
+                    "<inline JSON>".to_string()
+                } else {
+                    trimmed.to_string()
+                };
+                let problem = match e {
+                    docker_cli::DockerError::InvalidInput { hint, .. } => hint,
+                    other => other.to_string(),
+                };
+                self.invalid("docker_config", shown, problem)
+            })?;
+        }
+        if !self.docker_socket.is_absolute() {
+            return Err(self.invalid(
+                "docker_socket",
+                self.docker_socket.display().to_string(),
+                format!(
+                    "Invalid Docker socket path: {} (it must be an absolute path)",
+                    self.docker_socket.display()
+                ),
+            ));
+        }
+        for (name, dir) in [
+            ("launcher_dir", &self.launcher_dir),
+            ("fetcher_cache_dir", &self.fetcher_cache_dir),
+        ] {
+            if let Some(dir) = dir {
+                if !dir.is_absolute() {
+                    return Err(self.invalid(
+                        name,
+                        dir.display().to_string(),
+                        format!(
+                            "must be an absolute path; give e.g. '{}'",
+                            crate::prepare::absolute(dir).display()
+                        ),
+                    ));
+                }
+            }
+        }
+        if let Some(dir) = &self.launcher_dir {
+            if !dir.is_dir() {
+                return Err(self.invalid(
+                    "launcher_dir",
+                    dir.display().to_string(),
+                    "is not a directory; give the directory that holds mesos-docker-executor and mesos-fetcher",
+                ));
+            }
+        }
+        if let Some(dns) = &self.default_container_dns {
+            docker_cli::ContainerDnsInfo::parse(dns)
+                .map_err(|e| self.invalid("default_container_dns", dns.clone(), e.to_string()))?;
+        }
+        Ok(())
+    }
+
+    /// The docker CLI handle of these flags, with their time limits.
+    pub fn docker(&self) -> Result<docker_cli::Docker, docker_cli::DockerError> {
+        let image_inspect = self.docker_inspect_timeout.to_std();
+        let timeouts = docker_cli::Timeouts {
+            image_inspect,
+            inspect: image_inspect.min(docker_cli::Timeouts::default().inspect),
+            ..docker_cli::Timeouts::default()
+        };
+        docker_cli::Docker::with_timeouts(&self.docker, Some(&self.docker_socket), timeouts)
+    }
+
     /// The effective work dir.
     pub fn work_dir(&self) -> PathBuf {
         self.work_dir
@@ -257,6 +451,10 @@ impl ContainerizerFlags {
             (
                 "docker_pull_stall_timeout",
                 Some(self.docker_pull_stall_timeout.to_string()),
+            ),
+            (
+                "docker_inspect_timeout",
+                Some(self.docker_inspect_timeout.to_string()),
             ),
             (
                 "launcher_dir",

@@ -45,10 +45,16 @@ pub enum RunError {
         #[source]
         source: Box<crate::sandbox_volumes::VolumeError>,
     },
-    #[error("invalid --docker_config: {0}")]
+    #[error("{0}")]
     DockerConfig(Box<docker_cli::DockerError>),
     #[error("failed to start the agent endpoint: {0}")]
     Endpoint(String),
+    /// The work dir cannot hold the agent id (not writable, a file, no space left).
+    #[error("cannot create the agent id under '{dir}': {reason} (check --work_dir)")]
+    WorkDir { dir: String, reason: String },
+    /// The docker CLI is missing, does not answer, or is older than 1.8.0.
+    #[error("Failed to create docker: {0}")]
+    Docker(String),
     #[error(transparent)]
     Spawn(#[from] executor_process::SpawnError),
     /// Path B: the custom executor's container did not start.
@@ -72,19 +78,24 @@ pub struct RunContext {
 }
 
 impl RunContext {
+    /// Checks that the docker CLI of `flags` works and is at least 1.8.0 (as Mesos's
+    /// `Docker::create`), then builds the context ([`RunContext::from_flags`]). `run`,
+    /// `serve` (once, at start-up) and `recover` start with it.
+    pub async fn create(flags: ContainerizerFlags) -> Result<Self, RunError> {
+        let docker = flags.docker().map_err(|e| BadInput(e.to_string()))?;
+        check_docker_version(&docker).await?;
+        Self::from_flags(flags)
+    }
+
     /// Builds the context from the flags: the docker CLI handle, the work dir and its agent
     /// id (created on first use).
     pub fn from_flags(flags: ContainerizerFlags) -> Result<Self, RunError> {
-        let docker = Docker::new(&flags.docker, Some(&flags.docker_socket))
-            .map_err(|e| BadInput(e.to_string()))?;
+        let docker = flags.docker().map_err(|e| BadInput(e.to_string()))?;
         let work = WorkDir::new(flags.work_dir());
         let agent_id =
-            crate::prepare::agent_id(&work.agent_id_file()).map_err(|e| RunError::Sandbox {
-                container_id: String::new(),
-                reason: format!(
-                    "cannot create the agent id under '{}': {e} (check --work_dir)",
-                    work.root().display()
-                ),
+            crate::prepare::agent_id(&work.agent_id_file()).map_err(|e| RunError::WorkDir {
+                dir: work.root().display().to_string(),
+                reason: e.to_string(),
             })?;
         Ok(Self {
             flags,
@@ -92,6 +103,29 @@ impl RunContext {
             work,
             agent_id,
         })
+    }
+}
+
+/// Fails unless `docker --version` answers with [`docker_cli::MIN_DOCKER_VERSION`] or newer,
+/// with Mesos's messages.
+pub async fn check_docker_version(docker: &Docker) -> Result<docker_cli::Version, RunError> {
+    match docker
+        .validate_version(&docker_cli::MIN_DOCKER_VERSION)
+        .await
+    {
+        Ok(version) => {
+            tracing::debug!(%version, "docker version");
+            Ok(version)
+        }
+        Err(e @ docker_cli::DockerError::VersionTooOld { .. }) => {
+            Err(RunError::Docker(e.to_string()))
+        }
+        Err(e) if e.is_timeout() => Err(RunError::Docker(format!(
+            "Timed out getting docker version ({e}); check --docker and --docker_socket"
+        ))),
+        Err(e) => Err(RunError::Docker(format!(
+            "Failed to get docker version: {e} (check --docker)"
+        ))),
     }
 }
 

@@ -33,3 +33,43 @@ pub const VERSION: &str = concat!(
     env!("MESOS_DOCKER_GIT_COMMIT"),
     ")"
 );
+
+/// An error and its causes on one line, `outer: inner: ...`, leaving out a cause whose text
+/// the line holds already: most errors here repeat their source in their own message, and
+/// printing the chain as such would say the root cause (`No space left on device`) once per
+/// layer.
+pub fn error_chain<'a>(
+    chain: impl IntoIterator<Item = &'a (dyn std::error::Error + 'static)>,
+) -> String {
+    let mut line = String::new();
+    for cause in chain {
+        let text = cause.to_string();
+        if text.is_empty() || line.contains(&text) {
+            continue;
+        }
+        if !line.is_empty() {
+            line.push_str(": ");
+        }
+        line.push_str(&text);
+    }
+    line
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_cause_already_in_the_message_is_said_once() {
+        let io = std::io::Error::from_raw_os_error(28);
+        let inner = crate::checkpoint::CheckpointError::Write {
+            path: "/w/meta/x".into(),
+            source: io,
+        };
+        let outer = anyhow::Error::new(inner).context("container c did not start");
+        let line = super::error_chain(outer.chain());
+        assert_eq!(line.matches("No space left on device").count(), 1, "{line}");
+        assert!(
+            line.starts_with("container c did not start: failed to write checkpoint '/w/meta/x'"),
+            "{line}"
+        );
+    }
+}

@@ -54,6 +54,78 @@ impl ProcessIdentity {
     }
 }
 
+/// The live processes (zombies aside, and never this one) whose environment holds
+/// `name=<one of values>`. How recovery finds what an interrupted launch started: the
+/// executor and every docker CLI it ran carry `MESOS_DIRECTORY=<sandbox>`. Only processes
+/// whose environment we may read are seen: our user's, or all of them as root.
+pub fn processes_with_env(name: &str, values: &[String]) -> Vec<ProcessIdentity> {
+    let tags: Vec<Vec<u8>> = values
+        .iter()
+        .map(|v| format!("{name}={v}").into_bytes())
+        .collect();
+    let me = std::process::id();
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    let mut found = Vec::new();
+    for entry in entries.flatten() {
+        let Some(pid) = entry
+            .file_name()
+            .to_str()
+            .and_then(|n| n.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        if pid == me {
+            continue;
+        }
+        let Ok(environ) = std::fs::read(entry.path().join("environ")) else {
+            continue;
+        };
+        if !environ
+            .split(|b| *b == 0)
+            .any(|var| tags.iter().any(|t| t.as_slice() == var))
+        {
+            continue;
+        }
+        let identity = ProcessIdentity::of(pid);
+        if identity.is_alive() {
+            found.push(identity);
+        }
+    }
+    found
+}
+
+/// SIGKILLs every process [`processes_with_env`] finds, again and again until none is left
+/// (one may have started another meanwhile) or `limit` has passed; returns the pids killed.
+pub async fn kill_processes_with_env(name: &str, values: &[String], limit: Duration) -> Vec<u32> {
+    let deadline = tokio::time::Instant::now() + limit;
+    let mut killed = Vec::new();
+    loop {
+        let found = processes_with_env(name, values);
+        if found.is_empty() {
+            return killed;
+        }
+        for p in &found {
+            // Checked again just before the signal: the pid is the process we read.
+            if p.is_alive() {
+                let _ = nix::sys::signal::kill(
+                    nix::unistd::Pid::from_raw(p.pid as i32),
+                    nix::sys::signal::Signal::SIGKILL,
+                );
+                if !killed.contains(&p.pid) {
+                    killed.push(p.pid);
+                }
+            }
+        }
+        if tokio::time::Instant::now() >= deadline {
+            tracing::warn!(name, ?values, "processes still run after being killed");
+            return killed;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
 /// The start time of `pid` in clock ticks since boot.
 pub fn start_time(pid: u32) -> Option<u64> {
     read_stat(pid)

@@ -77,6 +77,7 @@ fn cases() -> Vec<Case> {
         case("truncated JSON", Some(GOOD[..GOOD.len() / 2].to_string()), "is not valid JSON (line"),
         case("empty file", Some(String::new()), "is not valid JSON"),
         case("JSON array", Some("[]".into()), "must hold a JSON object"),
+        case("container as an array", replace(r#""container": {"type": "DOCKER", "docker": {"image": "mesos-test/busybox:latest"}}"#, r#""container": []"#), "container: invalid type: expected a JSON object (ContainerInfo), got a JSON array"),
         case("unreadable task file", None, "cannot read task file"),
         case("unknown network mode", docker(r#""network": "WORMHOLE""#), "container.docker.network: unknown value `WORMHOLE`"),
         case("unknown container type", replace(r#""type": "DOCKER""#, r#""type": "KUBERNETES""#), "container.type: unknown value `KUBERNETES`"),
@@ -280,4 +281,280 @@ fn explain_of_bad_input_fails_the_same_way_and_touches_nothing() {
     assert_eq!(out.status.code(), Some(125));
     assert!(String::from_utf8_lossy(&out.stderr).contains("invalid cpus amount -1"));
     assert!(!work.exists(), "explain created the work dir");
+}
+
+/// A flag value that cannot work, refused by `run`, `explain` and `serve` before anything is
+/// created.
+struct FlagCase {
+    name: &'static str,
+    /// The flags, with `{dir}` standing for a scratch directory (the current directory of
+    /// the command).
+    flags: Vec<String>,
+    /// Environment variables set for the command.
+    env: Vec<(&'static str, &'static str)>,
+    /// The commands that must refuse it.
+    commands: &'static [&'static str],
+    expect: &'static str,
+}
+
+const ALL: &[&str] = &["run", "explain", "serve"];
+/// The docker version is checked by the commands that drive docker, not by `explain`.
+const DRIVERS: &[&str] = &["run", "serve"];
+
+fn flag_row(
+    name: &'static str,
+    flags: &[&str],
+    commands: &'static [&'static str],
+    expect: &'static str,
+) -> FlagCase {
+    FlagCase {
+        name,
+        flags: flags.iter().map(|f| f.to_string()).collect(),
+        env: Vec::new(),
+        commands,
+        expect,
+    }
+}
+
+fn env_row(
+    name: &'static str,
+    env: Vec<(&'static str, &'static str)>,
+    expect: &'static str,
+) -> FlagCase {
+    FlagCase {
+        name,
+        flags: Vec::new(),
+        env,
+        commands: ALL,
+        expect,
+    }
+}
+
+fn flag_rows() -> Vec<FlagCase> {
+    vec![
+        flag_row(
+            "relative work dir",
+            &["--work_dir=work"],
+            ALL,
+            "invalid --work_dir 'work': must be an absolute path",
+        ),
+        flag_row(
+            "work dir that is a file",
+            &["--work_dir={dir}/a-file"],
+            ALL,
+            "exists and is not a directory",
+        ),
+        flag_row(
+            "relative sandbox directory",
+            &["--sandbox_directory=sandbox"],
+            ALL,
+            "invalid --sandbox_directory 'sandbox': must be an absolute path",
+        ),
+        flag_row(
+            "empty sandbox directory",
+            &["--sandbox_directory="],
+            ALL,
+            "invalid --sandbox_directory '': is empty",
+        ),
+        flag_row(
+            "sandbox directory with a colon",
+            &["--sandbox_directory=/mnt/a:b"],
+            ALL,
+            "must not contain ':'",
+        ),
+        flag_row(
+            "relative docker config",
+            &["--docker_config=config.json"],
+            ALL,
+            "invalid --docker_config 'config.json': is a relative path",
+        ),
+        flag_row(
+            "missing docker config",
+            &["--docker_config={dir}/none.json"],
+            ALL,
+            "Failed to read docker config file",
+        ),
+        flag_row(
+            "relative launcher dir",
+            &["--launcher_dir=bin"],
+            ALL,
+            "invalid --launcher_dir 'bin': must be an absolute path",
+        ),
+        flag_row(
+            "fetcher cache size overflow",
+            &["--fetcher_cache_size=99999999999999TB"],
+            ALL,
+            "invalid byte size '99999999999999TB': too large",
+        ),
+        flag_row(
+            "docker older than 1.8.0",
+            &["--docker={dir}/old-docker"],
+            DRIVERS,
+            "Insufficient version '1.7.1' of Docker. Please upgrade to >= '1.8.0'",
+        ),
+        env_row(
+            "bad duration from the environment",
+            vec![("MESOS_DOCKER_STOP_TIMEOUT", "soon")],
+            "the environment variable MESOS_DOCKER_STOP_TIMEOUT",
+        ),
+        env_row(
+            "relative work dir from the environment",
+            vec![("MESOS_WORK_DIR", "work")],
+            "invalid --work_dir 'work' (from the environment variable MESOS_WORK_DIR)",
+        ),
+        flag_row(
+            "address of another host",
+            &["--ip=192.0.2.1"],
+            &["serve"],
+            "192.0.2.1 is not an address of this host",
+        ),
+    ]
+}
+
+/// Every file and directory under `dir`.
+fn tree(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            out.extend(tree(&path));
+        }
+        out.push(path);
+    }
+    out.sort();
+    out
+}
+
+#[test]
+fn every_bad_flag_exits_125_before_anything_is_created() {
+    test_rig::require_docker();
+    let root = tempfile::tempdir().unwrap();
+    let dir = root.path();
+    std::fs::write(dir.join("task.json"), GOOD).unwrap();
+    std::fs::write(dir.join("a-file"), "not a directory").unwrap();
+    // A docker CLI that reports 1.7.1 and is the real one otherwise.
+    let old = dir.join("old-docker");
+    std::fs::write(
+        &old,
+        "#!/bin/sh\nfor a in \"$@\"; do [ \"$a\" = --version ] && { echo 'Docker version 1.7.1, build 786b29d'; exit 0; }; done\nexec docker \"$@\"\n",
+    )
+    .unwrap();
+    std::fs::set_permissions(&old, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    // A port in use.
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let taken_flag = format!("--port={}", taken.local_addr().unwrap().port());
+    let mut rows = flag_rows();
+    rows.push(FlagCase {
+        name: "port in use",
+        flags: vec![taken_flag],
+        env: Vec::new(),
+        commands: &["serve"],
+        expect: "the port is in use: is another serve running? pick another --port",
+    });
+    let before = tree(dir);
+    let dir_text = dir.display().to_string();
+    for case in rows {
+        for command in case.commands {
+            let cid = format!("bad-{}", uuid_like());
+            let mut cmd = Command::new(BIN);
+            cmd.current_dir(dir)
+                .env_remove("MESOS_WORK_DIR")
+                .envs(case.env.iter().copied());
+            // The work dir `run` would use, unless the case gives one.
+            if !case.flags.iter().any(|f| f.starts_with("--work_dir"))
+                && !case.env.iter().any(|(k, _)| *k == "MESOS_WORK_DIR")
+            {
+                cmd.arg(format!("--work_dir={dir_text}/work"));
+            }
+            match *command {
+                "serve" if case.flags.iter().any(|f| f.starts_with("--port")) => cmd.arg("serve"),
+                "serve" => cmd.args(["serve", "--port", "0"]),
+                other => cmd.args([other, "task.json", "--container_id", &cid]),
+            };
+            // After the command: global flags go anywhere, `--ip` only there.
+            cmd.args(case.flags.iter().map(|f| f.replace("{dir}", &dir_text)));
+            let out = test_rig::wait_bounded(
+                cmd.stdin(std::process::Stdio::null())
+                    .stdout(std::process::Stdio::piped())
+                    .stderr(std::process::Stdio::piped())
+                    .spawn()
+                    .unwrap(),
+                std::time::Duration::from_secs(60),
+            );
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            assert_eq!(
+                out.status.code(),
+                Some(125),
+                "{} ({command}): expected exit 125, got {:?}; stderr: {stderr}",
+                case.name,
+                out.status
+            );
+            assert!(
+                stderr.contains(case.expect),
+                "{} ({command}): expected {:?} in stderr: {stderr}",
+                case.name,
+                case.expect
+            );
+            assert_eq!(tree(dir), before, "{} ({command}) created files", case.name);
+            assert!(
+                !test_rig::container_exists(&format!("mesos-{cid}")),
+                "{} ({command}): a container was created",
+                case.name
+            );
+        }
+    }
+}
+
+#[test]
+fn a_full_disk_is_reported_once_and_leaves_nothing() {
+    test_rig::require_docker();
+    if !nix::unistd::geteuid().is_root() {
+        eprintln!("skipped: mounting a small tmpfs needs root");
+        return;
+    }
+    let root = tempfile::tempdir().unwrap();
+    let work = root.path().join("work");
+    std::fs::create_dir(&work).unwrap();
+    std::fs::write(root.path().join("task.json"), GOOD).unwrap();
+    let cid = format!("bad-{}", uuid_like());
+    // In a mount namespace of its own: a 256 KiB tmpfs as the work dir, its agent id in
+    // place and the rest filled, so the first checkpoint of the launch meets ENOSPC.
+    let script = format!(
+        "mount -t tmpfs -o size=256k tmpfs {w} || exit 99\n\
+         mkdir -p {w}/meta && echo agent-S0 > {w}/meta/agent_id\n\
+         dd if=/dev/zero of={w}/fill bs=4k 2>/dev/null\n\
+         {bin} --work_dir={w} run {t} --container_id {cid}\n\
+         rc=$?\n\
+         echo left: $(find {w}/sandboxes {w}/meta/containers -mindepth 1 2>/dev/null)\n\
+         exit $rc\n",
+        w = work.display(),
+        bin = BIN,
+        t = root.path().join("task.json").display(),
+    );
+    let out = Command::new("unshare")
+        .args(["-m", "sh", "-c", &script])
+        .output()
+        .unwrap();
+    if out.status.code() == Some(99) {
+        eprintln!("skipped: cannot mount a tmpfs here");
+        return;
+    }
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(125), "{stdout}{stderr}");
+    let error = stderr
+        .lines()
+        .find(|l| l.starts_with("error: "))
+        .unwrap_or_else(|| panic!("no error line: {stderr}"));
+    assert_eq!(
+        error.matches("No space left on device").count(),
+        1,
+        "the cause is said once: {error}"
+    );
+    assert!(
+        error.contains(&format!("container {cid} did not start")),
+        "{error}"
+    );
+    assert!(stdout.lines().any(|l| l == "left:"), "{stdout}");
+    assert!(!test_rig::container_exists(&format!("mesos-{cid}")));
 }

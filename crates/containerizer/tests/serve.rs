@@ -14,7 +14,8 @@
 mod common;
 
 use common::{
-    eventually, kill_executors_of, remove_agent_containers, spawn_serve, text, Operator, BIN, LIMIT,
+    eventually, kill_executors_of, remove_agent_containers, spawn_serve_under, text, Operator, BIN,
+    LIMIT,
 };
 use serde_json::{json, Value};
 use std::io::{Read, Write};
@@ -28,16 +29,24 @@ struct Daemon {
     child: Option<Child>,
     port: u16,
     flags: Vec<String>,
+    /// What serve runs under (`env ... prlimit ... --`), if anything.
+    prefix: Vec<String>,
 }
 
 impl Daemon {
     fn start(flags: &[&str]) -> Daemon {
+        Daemon::start_under(&[], flags)
+    }
+
+    /// A daemon run through `prefix` (a program and its arguments).
+    fn start_under(prefix: &[&str], flags: &[&str]) -> Daemon {
         test_rig::require_docker();
         let mut d = Daemon {
             work: tempfile::tempdir().unwrap(),
             child: None,
             port: 0,
             flags: flags.iter().map(|s| s.to_string()).collect(),
+            prefix: prefix.iter().map(|s| s.to_string()).collect(),
         };
         d.spawn();
         d
@@ -49,7 +58,8 @@ impl Daemon {
 
     /// Starts serve (on the port it had, if any) and waits for its address line.
     fn spawn(&mut self) {
-        let (child, port) = spawn_serve(self.work(), &self.flags, self.port);
+        let prefix: Vec<&str> = self.prefix.iter().map(String::as_str).collect();
+        let (child, port) = spawn_serve_under(&prefix, self.work(), &self.flags, self.port);
         self.port = port;
         self.child = Some(child);
     }
@@ -246,6 +256,17 @@ fn launch_ps_usage_update_logs_kill_wait_destroy() {
     );
     let usage: Value = serde_json::from_str(&d.ok(&["usage", &cid])).unwrap();
     assert_eq!(usage["mem_limit_bytes"], 256u64 << 20, "{usage}");
+    // More memory than the host has limits nothing: refused, and the limit stays.
+    let out = d.cli(&["update", &cid, "--mem", "99999999999"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stdout));
+    assert!(
+        text(&out.stderr)
+            .contains("update_container.mem: 99999999999 MB is more than this host's memory"),
+        "{}",
+        text(&out.stderr)
+    );
+    let usage: Value = serde_json::from_str(&d.ok(&["usage", &cid])).unwrap();
+    assert_eq!(usage["mem_limit_bytes"], 256u64 << 20, "{usage}");
 
     assert!(d.ok(&["logs", &cid]).contains("hello from the task"));
 
@@ -343,6 +364,23 @@ fn exit_codes_launch_failures_and_bad_calls() {
     );
     assert_eq!(status, 400);
     assert!(body.contains("update_container.cpus"), "{body}");
+    // A call without a Content-Type is refused as the agent refuses it.
+    let mut raw = TcpStream::connect(("127.0.0.1", d.port)).unwrap();
+    raw.set_read_timeout(Some(LIMIT)).unwrap();
+    let body = r#"{"type": "GET_HEALTH"}"#;
+    write!(
+        raw,
+        "POST /api/v1 HTTP/1.1\r\nHost: test\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut answer = String::new();
+    raw.read_to_string(&mut answer).unwrap();
+    assert!(answer.starts_with("HTTP/1.1 400"), "{answer}");
+    assert!(
+        answer.contains("Expecting 'Content-Type' to be present"),
+        "{answer}"
+    );
     let (status, body) = d.post(&json!({"type": "NO_SUCH_CALL"}));
     assert_eq!(status, 400);
     assert!(body.contains("GET_CONTAINERS"), "{body}");
@@ -597,4 +635,241 @@ fn a_custom_executor_image_runs_its_task_under_serve() {
     );
     // --docker_remove_delay=0ns: the executor's container is gone once the end is known.
     assert!(!test_rig::container_exists(&format!("mesos-{cid}")));
+}
+
+#[test]
+fn wait_against_an_unreachable_daemon_says_that_it_retries_and_for_how_long() {
+    use std::io::BufRead;
+    // A port nobody listens on.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut child = Command::new(BIN)
+        .args(["wait", "some-container"])
+        .arg(format!("--endpoint=http://127.0.0.1:{port}"))
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        if let Some(Ok(line)) = std::io::BufReader::new(stderr).lines().next() {
+            let _ = tx.send(line);
+        }
+    });
+    let line = rx.recv_timeout(LIMIT);
+    // Said while it still retries, not when it gives up.
+    let still_running = child.try_wait().unwrap().is_none();
+    let _ = child.kill();
+    let _ = child.wait();
+    let line = line.expect("wait printed nothing");
+    assert!(still_running, "wait gave up before saying anything: {line}");
+    assert!(
+        line.contains(&format!(
+            "cannot reach the containerizer at http://127.0.0.1:{port}: Connection refused"
+        )),
+        "{line}"
+    );
+    assert!(line.contains("retrying for up to 60s"), "{line}");
+}
+
+/// Whether the server closed `socket` (EOF or reset), without waiting.
+fn closed_by_peer(socket: &mut TcpStream) -> bool {
+    socket.set_nonblocking(true).unwrap();
+    let mut byte = [0u8; 1];
+    let closed = match socket.read(&mut byte) {
+        Ok(0) => true,
+        Ok(_) => false,
+        Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => false,
+        Err(_) => true,
+    };
+    socket.set_nonblocking(false).unwrap();
+    closed
+}
+
+#[test]
+fn idle_sockets_do_not_starve_health_or_executors_and_are_closed() {
+    // 256 descriptors, more idle sockets than that; short timeouts so the test can outwait
+    // them.
+    let d = Daemon::start_under(
+        &[
+            "env",
+            "MESOS_HTTP_IDLE_TIMEOUT=2secs",
+            "MESOS_HTTP_HEADER_READ_TIMEOUT=2secs",
+            "prlimit",
+            "--nofile=256",
+            "--",
+        ],
+        &[],
+    );
+    let cid = test_rig::unique_name("idle-");
+    d.launch_raw(
+        busybox_task("idle", "trap 'exit 0' TERM; while true; do sleep 1; done"),
+        &cid,
+    );
+    eventually("TASK_RUNNING", || {
+        (d.task_state(&cid) == "TASK_RUNNING").then_some(())
+    });
+
+    let mut idle: Vec<TcpStream> = (0..300)
+        .map(|_| TcpStream::connect(("127.0.0.1", d.port)).unwrap())
+        .collect();
+    // One that starts a request and never finishes its head.
+    let mut partial = TcpStream::connect(("127.0.0.1", d.port)).unwrap();
+    write!(partial, "GET /health HTTP/1.1\r\nHost: test\r\n").unwrap();
+
+    // The operator API still answers.
+    let mut health = TcpStream::connect(("127.0.0.1", d.port)).unwrap();
+    health.set_read_timeout(Some(LIMIT)).unwrap();
+    write!(
+        health,
+        "GET /health HTTP/1.1\r\nHost: test\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut answer = String::new();
+    health.read_to_string(&mut answer).unwrap();
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}\n{}", d.log());
+
+    // Idle sockets and the unfinished head are closed by the timeouts.
+    eventually("the idle and slow sockets to be closed", || {
+        (idle.iter_mut().all(closed_by_peer) && closed_by_peer(&mut partial)).then_some(())
+    });
+
+    // The executor's connections were idle for longer than the idle timeout too (its event
+    // stream carries nothing but the SUBSCRIBE response, its call connection nothing since
+    // TASK_RUNNING): it is still subscribed, so the kill reaches it and its updates come
+    // back on the same connections.
+    std::thread::sleep(std::time::Duration::from_secs(3));
+    let out = d.ok(&["kill", &cid, "--grace_period", "5secs"]);
+    assert!(out.contains("TASK_KILLED"), "{out}\n{}", d.log());
+    let log = d.log();
+    assert!(
+        !log.contains("executor disconnected"),
+        "the executor lost its connection:\n{log}"
+    );
+    let executor_log = std::fs::read_to_string(d.sandbox(&cid).join("stderr")).unwrap_or_default();
+    assert!(
+        !executor_log.contains("disconnected from the agent"),
+        "the executor saw a disconnection:\n{executor_log}"
+    );
+    let updates = d.updates(&cid);
+    assert_eq!(
+        states(&updates),
+        [
+            "TASK_STARTING",
+            "TASK_RUNNING",
+            "TASK_KILLING",
+            "TASK_KILLED"
+        ]
+    );
+    assert_exactly_once(&cid, &updates);
+}
+
+/// The live processes (zombies aside) whose environment has `MESOS_DIRECTORY=<sandbox>`: an
+/// executor of that sandbox and whatever it started.
+fn processes_of_sandbox(sandbox: &Path) -> Vec<(u32, String)> {
+    let tag = format!("MESOS_DIRECTORY={}", sandbox.display());
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir("/proc").unwrap().flatten() {
+        let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else {
+            continue;
+        };
+        let stat = std::fs::read_to_string(entry.path().join("stat")).unwrap_or_default();
+        if stat
+            .rsplit_once(')')
+            .is_some_and(|(_, rest)| rest.trim_start().starts_with('Z'))
+        {
+            continue;
+        }
+        let Ok(environ) = std::fs::read(entry.path().join("environ")) else {
+            continue;
+        };
+        if environ.split(|b| *b == 0).any(|v| v == tag.as_bytes()) {
+            let cmdline = std::fs::read(entry.path().join("cmdline")).unwrap_or_default();
+            found.push((pid, text(&cmdline).replace('\0', " ")));
+        }
+    }
+    found
+}
+
+#[test]
+fn kill_9_of_serve_right_after_a_launch_leaves_no_executor_and_no_container() {
+    let mut d = Daemon::start(&[]);
+    // Kills 0-60 ms after the launch call returned land while the image is inspected, while
+    // the executor is being started, or after its pid was checkpointed. Rounds are repeated
+    // until a kill cut a launch short after its executor had been started (its sandbox
+    // stderr exists: the executor's output goes there).
+    let mut interrupted = 0;
+    let mut interrupted_with_executor = 0;
+    for round in 0..5 {
+        if round >= 1 && interrupted_with_executor > 0 {
+            break;
+        }
+        for ms in [0u64, 10, 20, 30, 40, 50, 60] {
+            let cid = test_rig::unique_name("k9-");
+            d.launch_raw(busybox_task("k9", "sleep 3600"), &cid);
+            std::thread::sleep(std::time::Duration::from_millis(ms));
+            d.kill9();
+            let state: Value = serde_json::from_str(
+                &std::fs::read_to_string(
+                    d.work()
+                        .join("meta/containers")
+                        .join(&cid)
+                        .join("state.json"),
+                )
+                .unwrap(),
+            )
+            .unwrap();
+            let launching = matches!(state["state"].as_str(), Some("FETCHING" | "PULLING"));
+            let spawned = d.sandbox(&cid).join("stderr").exists();
+            d.spawn();
+            let container = d.container(&cid);
+            if launching {
+                interrupted += 1;
+                if spawned {
+                    interrupted_with_executor += 1;
+                }
+                // Once serve is back, recovery has found and stopped what the interrupted
+                // launch had started, and the task has ended.
+                let left = processes_of_sandbox(&d.sandbox(&cid));
+                assert!(
+                    left.is_empty(),
+                    "{cid} (killed after {ms} ms): processes of the interrupted launch run on: {left:?}\n{}",
+                    d.log()
+                );
+                assert!(
+                    !test_rig::container_exists(&format!("mesos-{cid}")),
+                    "{cid} (killed after {ms} ms): its container remains"
+                );
+                assert_eq!(container["task_state"], "TASK_FAILED", "{container}");
+                assert_eq!(
+                    container["termination"]["state"], "TASK_FAILED",
+                    "{container}"
+                );
+            } else {
+                // The executor's pid was checkpointed: recovery knows the container.
+                assert_eq!(
+                    container["container_id"]["value"],
+                    cid.as_str(),
+                    "{container}"
+                );
+            }
+            d.ok(&["destroy", &cid]);
+            assert!(
+                processes_of_sandbox(&d.sandbox(&cid)).is_empty(),
+                "{cid}: processes left after destroy"
+            );
+        }
+    }
+    eprintln!(
+        "{interrupted} kills cut a launch short, {interrupted_with_executor} after its executor was started"
+    );
+    assert!(
+        interrupted_with_executor > 0,
+        "no kill landed after an executor was started and before its pid was checkpointed"
+    );
 }

@@ -40,7 +40,7 @@ pub enum DockerError {
     },
 
     /// The CLI did not finish within its time limit; it was killed.
-    #[error("docker {op} timed out after {after:?} (the docker CLI was killed)")]
+    #[error("{op} timed out after {after:?} (the docker CLI was killed)")]
     Timeout { op: String, after: Duration },
 
     /// The CLI exited non-zero (or was killed by a signal: `code` is `None`).
@@ -56,8 +56,8 @@ pub enum DockerError {
     #[error("Failed to parse the output of docker {op}: {reason}")]
     Parse { op: String, reason: String },
 
-    /// The Docker found is older than a feature needs.
-    #[error("Insufficient version '{found}' of Docker: {min} or newer is required")]
+    /// The Docker found is older than the containerizer needs (Mesos's message).
+    #[error("Insufficient version '{found}' of Docker. Please upgrade to >= '{min}'")]
     VersionTooOld {
         found: Box<Version>,
         min: Box<Version>,

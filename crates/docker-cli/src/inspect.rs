@@ -368,7 +368,7 @@ impl Docker {
             let left = until.saturating_duration_since(Instant::now());
             if left.is_zero() {
                 return Err(DockerError::Timeout {
-                    op: format!("inspect of '{name}' waiting for it to start"),
+                    op: format!("docker inspect of '{name}' waiting for it to start"),
                     after: deadline,
                 });
             }

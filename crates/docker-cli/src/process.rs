@@ -6,6 +6,9 @@
 //! captured concurrently (so a full pipe never deadlocks the CLI); every call has a time
 //! limit after which the CLI is killed and reaped; `kill_on_drop` so cancelling a call's
 //! future kills the CLI too (the daemon-side container is unaffected, as in Mesos).
+//! Each call runs in a process group of its own, and a call that times out or is cancelled
+//! has its whole group killed: a `--docker` wrapper script and whatever it started (a hung
+//! `docker` under it) go with it instead of living on under init.
 //! Environment values for the child travel in its environment only, and are scrubbed from
 //! docker's stderr before it goes into an error.
 
@@ -174,7 +177,9 @@ impl Docker {
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
-            .kill_on_drop(true);
+            .kill_on_drop(true)
+            // Its own group, so that a timeout can kill whatever the CLI started too.
+            .process_group(0);
         cmd
     }
 
@@ -202,6 +207,8 @@ impl Docker {
         }
         cmd.envs(call.env.iter().map(|(k, v)| (k, v)));
         let mut child = cmd.spawn().map_err(|e| self.spawn_error(call.op, e))?;
+        // Kills the group when this future is dropped before the CLI was reaped.
+        let mut group = GroupGuard::new(child.id());
         let stdout = child.stdout.take();
         let stderr = child.stderr.take();
 
@@ -213,6 +220,7 @@ impl Docker {
 
         match finished {
             Ok((stdout, stderr, status)) => {
+                group.reaped();
                 let status = status.map_err(|e| {
                     DockerError::io(format!("Failed to wait for docker {}", call.op), e)
                 })?;
@@ -226,13 +234,16 @@ impl Docker {
                 })
             }
             Err(_) => {
-                // Kill and reap now rather than leave it to the drop: the caller learns of
-                // the timeout only once the CLI is really gone.
+                // Kill the whole group and reap now rather than leave it to the drop: the
+                // caller learns of the timeout only once the CLI is really gone. The group
+                // is killed before the leader is reaped, so its id cannot have been reused.
+                group.kill();
                 let _ = child.start_kill();
                 let _ = child.wait().await;
+                group.reaped();
                 debug!(op = call.op, after = ?call.timeout, "docker timed out and was killed");
                 Err(DockerError::Timeout {
-                    op: call.op.to_string(),
+                    op: format!("'{}'", display_argv(&argv)),
                     after: call.timeout,
                 })
             }
@@ -256,6 +267,44 @@ impl Docker {
             program: self.inner.program.display().to_string(),
             reason: err.to_string(),
         }
+    }
+}
+
+/// The process group of one CLI call (its leader is the CLI, see [`Docker::command`]),
+/// SIGKILLed on [`GroupGuard::kill`] and when dropped before the leader was reaped: a
+/// cancelled call leaves nothing running. Once the leader is reaped its id may be reused,
+/// so the guard then does nothing.
+pub(crate) struct GroupGuard {
+    pgid: Option<i32>,
+}
+
+impl GroupGuard {
+    pub(crate) fn new(leader: Option<u32>) -> Self {
+        Self {
+            pgid: leader.and_then(|pid| i32::try_from(pid).ok()),
+        }
+    }
+
+    /// SIGKILLs every process of the group (the leader is still to be reaped by its owner).
+    pub(crate) fn kill(&self) {
+        if let Some(pgid) = self.pgid {
+            // SAFETY: kill(2) with a negative pid signals the process group; no memory is
+            // involved. The group's leader is not reaped yet, so the id is still ours.
+            unsafe {
+                libc::kill(-pgid, libc::SIGKILL);
+            }
+        }
+    }
+
+    /// The leader was reaped: the group id may be reused from now on.
+    pub(crate) fn reaped(&mut self) {
+        self.pgid = None;
+    }
+}
+
+impl Drop for GroupGuard {
+    fn drop(&mut self) {
+        self.kill();
     }
 }
 

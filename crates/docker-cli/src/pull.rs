@@ -140,7 +140,13 @@ impl Docker {
         if !force {
             match self.inspect_image(&normalized).await {
                 Ok(found) => return Ok(found),
-                Err(err @ DockerError::Parse { .. }) => return Err(err),
+                // A hung or unstartable CLI says nothing about the image: pulling would
+                // only hide the fault behind a second wait (MESOS-8572).
+                Err(
+                    err @ (DockerError::Parse { .. }
+                    | DockerError::Timeout { .. }
+                    | DockerError::Spawn { .. }),
+                ) => return Err(err),
                 Err(err) => debug!(image = normalized, %err, "image not present; pulling"),
             }
         }
@@ -206,6 +212,7 @@ impl Docker {
         }
         cmd.envs(env.iter().map(|(k, v)| (k, v)));
         let mut child = cmd.spawn().map_err(|e| self.spawn_error("pull", e))?;
+        let mut group = crate::process::GroupGuard::new(child.id());
         let mut stdout = child.stdout.take().map(|p| BufReader::new(p).lines());
         let mut stderr_lines = child.stderr.take().map(|p| BufReader::new(p).lines());
         let mut stderr = String::new();
@@ -236,7 +243,7 @@ impl Docker {
                 },
                 _ = tokio::time::sleep_until(wake) => {
                     stalled = Some(if Instant::now() >= deadline_at {
-                        DockerError::Timeout { op: format!("pull of '{image}'"), after: deadline }
+                        DockerError::Timeout { op: format!("docker pull of '{image}'"), after: deadline }
                     } else {
                         DockerError::NoProgress {
                             image: image.to_string(),
@@ -256,7 +263,7 @@ impl Docker {
                     ),
                     Err(_) => {
                         stalled = Some(DockerError::Timeout {
-                            op: format!("pull of '{image}'"),
+                            op: format!("docker pull of '{image}'"),
                             after: deadline,
                         });
                         None
@@ -266,10 +273,13 @@ impl Docker {
             Some(_) => None,
         };
         if let Some(err) = stalled {
+            group.kill();
             let _ = child.start_kill();
             let _ = child.wait().await;
+            group.reaped();
             return Err(err);
         }
+        group.reaped();
         let status = status.expect("status is set when the pull did not stall");
         if status.success() {
             debug!(image, "docker pull finished");

@@ -253,7 +253,7 @@ mod tests {
         let err = check_version(&Version::new(1, 7, 0), &MIN_DOCKER_VERSION).unwrap_err();
         assert_eq!(
             err.to_string(),
-            "Insufficient version '1.7.0' of Docker: 1.8.0 or newer is required"
+            "Insufficient version '1.7.0' of Docker. Please upgrade to >= '1.8.0'"
         );
         check_version(&Version::new(1, 8, 0), &MIN_DOCKER_VERSION).unwrap();
     }

@@ -18,7 +18,7 @@ async fn version_of_the_real_docker_is_new_enough() {
         .unwrap_err();
     assert!(matches!(err, DockerError::VersionTooOld { .. }), "{err}");
     assert!(
-        err.to_string().contains("999.0.0 or newer is required"),
+        err.to_string().contains("Please upgrade to >= '999.0.0'"),
         "{err}"
     );
 }
@@ -268,7 +268,8 @@ async fn a_hanging_cli_is_cut_by_its_timeout() {
     let started = Instant::now();
     let err = docker.inspect_container("mesos-x").await.unwrap_err();
     assert!(
-        matches!(&err, DockerError::Timeout { op, after } if op == "inspect" && *after == Duration::from_millis(300)),
+        matches!(&err, DockerError::Timeout { op, after }
+            if op.ends_with("inspect --type=container mesos-x'") && *after == Duration::from_millis(300)),
         "{err}"
     );
     assert!(started.elapsed() < Duration::from_secs(5));
@@ -304,6 +305,56 @@ async fn cancelling_a_call_kills_the_cli() {
         !alive(),
         "the docker CLI (pid {pid}) survived the cancelled call"
     );
+}
+
+/// Whether `pid` runs (a zombie does not count).
+fn runs(pid: i32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .map(|stat| !stat.contains(") Z "))
+        .unwrap_or(false)
+}
+
+#[tokio::test]
+async fn a_timed_out_or_cancelled_call_takes_what_the_cli_started_with_it() {
+    for cancel in [false, true] {
+        let pid_dir = tempfile::tempdir().unwrap();
+        let pid_file = pid_dir.path().join("pid");
+        // A wrapper that waits on a child of its own, as a script around a hung docker does.
+        let (_dir, docker) = fake_docker(&format!(
+            "sleep 60 & echo $! > {}; wait",
+            pid_file.display()
+        ));
+        let docker = Docker::with_timeouts(
+            docker.program().to_path_buf(),
+            None,
+            Timeouts {
+                inspect: Duration::from_millis(if cancel { 60_000 } else { 500 }),
+                ..Timeouts::default()
+            },
+        )
+        .unwrap();
+        let call = docker.inspect_container("mesos-x");
+        if cancel {
+            let _ = tokio::time::timeout(Duration::from_millis(500), call).await;
+        } else {
+            assert!(call.await.unwrap_err().is_timeout());
+        }
+        let pid: i32 = std::fs::read_to_string(&pid_file)
+            .unwrap()
+            .trim()
+            .parse()
+            .unwrap();
+        let mut waited = 0;
+        while runs(pid) && waited < 50 {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            waited += 1;
+        }
+        assert!(
+            !runs(pid),
+            "the CLI's child (pid {pid}) survived the {} call",
+            if cancel { "cancelled" } else { "timed-out" }
+        );
+    }
 }
 
 #[tokio::test]

@@ -90,7 +90,15 @@ impl std::str::FromStr for Bytes {
         if !value.is_finite() || value < 0.0 {
             return Err(format!("invalid byte size '{s}': must not be negative"));
         }
-        Ok(Bytes((value * multiplier as f64) as u64))
+        let bytes = value * multiplier as f64;
+        // `as u64` would saturate silently: a size beyond 16 EiB is a typo, not a bound.
+        if bytes >= u64::MAX as f64 {
+            return Err(format!(
+                "invalid byte size '{s}': too large (at most {}TB)",
+                u64::MAX >> 40
+            ));
+        }
+        Ok(Bytes(bytes as u64))
     }
 }
 
@@ -163,6 +171,8 @@ mod tests {
         assert_eq!("1.5KB".parse::<Bytes>().unwrap(), Bytes(1536));
         assert!("2XB".parse::<Bytes>().unwrap_err().contains("unknown unit"));
         assert!("GB".parse::<Bytes>().is_err());
+        let err = "99999999999999TB".parse::<Bytes>().unwrap_err();
+        assert!(err.contains("too large"), "{err}");
         assert_eq!(Bytes(2 << 30).to_string(), "2GB");
         assert_eq!(Bytes(1536).to_string(), "1536B");
     }

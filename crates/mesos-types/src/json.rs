@@ -32,10 +32,47 @@ fn convert(err: serde_path_to_error::Error<serde_json::Error>, from_text: bool) 
     }
     JsonError {
         path,
-        message: message.replace("unknown variant", "unknown value"),
+        message: in_json_terms(&message.replace("unknown variant", "unknown value")),
         line,
         column,
     }
+}
+
+/// serde's words for JSON values (`map`, `sequence`, `struct ContainerInfo with 9
+/// elements`) are Rust's; say what the document should hold in JSON and Mesos terms.
+fn in_json_terms(message: &str) -> String {
+    // A struct fed an array: serde reads it positionally and complains about its length.
+    if let Some(rest) = message.strip_prefix("invalid length ") {
+        if let Some((_, expected)) = rest.split_once(", expected struct ") {
+            let name = expected.split(" with ").next().unwrap_or(expected);
+            return format!("invalid type: expected a JSON object ({name}), got a JSON array");
+        }
+        return message.to_string();
+    }
+    let Some(rest) = message.strip_prefix("invalid type: ") else {
+        return message.to_string();
+    };
+    let Some((got, expected)) = rest.split_once(", expected ") else {
+        return message.to_string();
+    };
+    let got = match got {
+        "map" => "a JSON object".to_string(),
+        "sequence" => "a JSON array".to_string(),
+        "unit" | "null" => "null".to_string(),
+        other => other.to_string(),
+    };
+    let expected = match expected {
+        e if e.starts_with("struct ") => {
+            format!("a JSON object ({})", &e["struct ".len()..])
+        }
+        "a sequence" => "a JSON array".to_string(),
+        "a map" => "a JSON object".to_string(),
+        "u8" | "u16" | "u32" | "u64" | "usize" => "a non-negative integer".to_string(),
+        "i8" | "i16" | "i32" | "i64" | "isize" => "an integer".to_string(),
+        "f32" | "f64" => "a number".to_string(),
+        other => other.to_string(),
+    };
+    format!("invalid type: expected {expected}, got {got}")
 }
 
 /// Decodes `text` into `T`, naming the JSON path of any value that does not fit.
@@ -143,6 +180,27 @@ mod tests {
     enum Mode {
         #[serde(rename = "HOST")]
         Host,
+    }
+
+    #[test]
+    fn serde_words_become_json_words() {
+        let err = from_json_str::<Outer>(r#"{"inner":[]}"#).unwrap_err();
+        assert_eq!(err.path, "inner");
+        assert_eq!(
+            err.message,
+            "invalid type: expected a JSON object (Inner), got a JSON array"
+        );
+        let err = from_json_str::<Outer>(r#"{"inner":"x"}"#).unwrap_err();
+        assert_eq!(
+            err.message,
+            "invalid type: expected a JSON object (Inner), got string \"x\""
+        );
+        let err =
+            from_json_str::<Outer>(r#"{"inner":{"mode":"HOST","count":"many"}}"#).unwrap_err();
+        assert_eq!(
+            err.message,
+            "invalid type: expected a non-negative integer, got string \"many\""
+        );
     }
 
     #[test]

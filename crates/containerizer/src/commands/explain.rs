@@ -5,10 +5,9 @@ use crate::explain::{explain as explain_task, render};
 use crate::flags::ContainerizerFlags;
 use crate::paths::WorkDir;
 use crate::prepare::prepare;
-use docker_cli::Docker;
 
 pub async fn explain(flags: ContainerizerFlags, args: ExplainArgs) -> anyhow::Result<i32> {
-    let docker = Docker::new(&flags.docker, Some(&flags.docker_socket))?;
+    let docker = flags.docker()?;
     let work = WorkDir::new(flags.work_dir());
     // The agent id is read, never created, so that explain leaves nothing behind.
     let agent_id = mesos_types::input::read_input_file(&work.agent_id_file())

@@ -18,7 +18,7 @@ pub async fn kill(_flags: ContainerizerFlags, args: KillArgs) -> anyhow::Result<
         .await
         .with_context(|| format!("failed to kill container {cid}"))?;
     let t = if answer["killing"] == json!(true) {
-        client.wait(cid).await?
+        client.wait(cid, |m| eprintln!("note: {m}")).await?
     } else {
         answer["termination"].clone()
     };

@@ -9,7 +9,7 @@ use agent_endpoint::{AgentEndpoint, EndpointConfig};
 use anyhow::Context as _;
 
 pub async fn recover(flags: ContainerizerFlags, args: RecoverArgs) -> anyhow::Result<i32> {
-    let ctx = RunContext::from_flags(flags)?;
+    let ctx = RunContext::create(flags).await?;
     let remove_delay = ctx.flags.docker_remove_delay.to_std();
     // No executor is adopted, so the endpoint never serves: it only has to exist.
     let (endpoint, events) = AgentEndpoint::detached(EndpointConfig::new(

@@ -8,7 +8,7 @@ use crate::run::{run as run_task, Output};
 use anyhow::Context as _;
 
 pub async fn run(flags: ContainerizerFlags, args: RunArgs) -> anyhow::Result<i32> {
-    let ctx = RunContext::from_flags(flags)?;
+    let ctx = RunContext::create(flags).await?;
     let spec = prepare(
         &args.task.task,
         args.task.executor.as_deref(),

@@ -25,6 +25,9 @@ pub async fn serve(flags: ContainerizerFlags, args: ServeArgs) -> anyhow::Result
         writeln!(out, "listening on http://{}", server.local_addr())?;
         out.flush()?;
     }
-    server.serve().await.context("serve failed")?;
+    server
+        .serve(crate::daemon::http_config(&args))
+        .await
+        .context("serve failed")?;
     Ok(0)
 }

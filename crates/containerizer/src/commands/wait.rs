@@ -9,7 +9,9 @@ use serde_json::json;
 pub async fn wait(_flags: ContainerizerFlags, args: WaitArgs) -> anyhow::Result<i32> {
     let args = args.container;
     let client = OperatorClient::new(&args.endpoint.endpoint)?;
-    let t = client.wait(&args.container_id).await?;
+    let t = client
+        .wait(&args.container_id, |m| eprintln!("note: {m}"))
+        .await?;
     let termination = json!({
         "container_id": args.container_id,
         "state": t["state"],

@@ -145,18 +145,22 @@ pub(crate) async fn route(
 
 /// Reads and answers one operator call.
 async fn call(daemon: &Daemon, req: Request<Incoming>) -> Result<Value, ApiError> {
-    if let Some(ct) = req.headers().get(CONTENT_TYPE) {
-        let ct = ct.to_str().unwrap_or("");
-        if !ct
-            .trim()
-            .to_ascii_lowercase()
-            .starts_with("application/json")
-        {
-            return Err(ApiError::new(
-                StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                format!("Expecting 'Content-Type' of application/json, got '{ct}'"),
-            ));
-        }
+    // As the agent's operator API: the media type is required, not guessed.
+    let Some(ct) = req.headers().get(CONTENT_TYPE) else {
+        return Err(ApiError::bad(
+            "Expecting 'Content-Type' to be present (send 'Content-Type: application/json')",
+        ));
+    };
+    let ct = ct.to_str().unwrap_or("");
+    if !ct
+        .trim()
+        .to_ascii_lowercase()
+        .starts_with("application/json")
+    {
+        return Err(ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            format!("Expecting 'Content-Type' of application/json, got '{ct}'"),
+        ));
     }
     let body = Limited::new(req.into_body(), MAX_CALL_BODY)
         .collect()
@@ -541,6 +545,21 @@ fn positive(args: &Value, name: &str) -> Result<Option<f64>, ApiError> {
     }
 }
 
+/// A memory limit beyond the host's memory limits nothing (and beyond 16 EiB it does not
+/// even fit the cgroup's counter): refused, naming the most the host has.
+fn within_host_memory(mem_mb: f64, host_bytes: Option<u64>) -> Result<(), ApiError> {
+    let Some(host) = host_bytes else {
+        return Ok(());
+    };
+    let host_mb = host >> 20;
+    if mem_mb > host_mb as f64 {
+        return Err(ApiError::bad(format!(
+            "update_container.mem: {mem_mb} MB is more than this host's memory ({host_mb} MB); give at most {host_mb}"
+        )));
+    }
+    Ok(())
+}
+
 async fn update_container(daemon: &Daemon, args: &Value) -> Result<Value, ApiError> {
     let cid = container_id_arg(args, "update_container", true)?.expect("required");
     let cpus = positive(args, "cpus")?;
@@ -549,6 +568,9 @@ async fn update_container(daemon: &Daemon, args: &Value) -> Result<Value, ApiErr
         return Err(ApiError::bad(
             "update_container: give 'cpus' (CPUs), 'mem' (MB) or both",
         ));
+    }
+    if let Some(mem) = mem {
+        within_host_memory(mem, docker_executor::task_container::host_memory_bytes())?;
     }
     let container = container_of(daemon, &cid)?;
     match daemon.cz.update(&container, cpus, mem).await {
@@ -620,6 +642,20 @@ mod tests {
             "{}",
             e.message
         );
+    }
+
+    #[test]
+    fn memory_beyond_the_host_is_refused() {
+        within_host_memory(1024.0, Some(8 << 30)).unwrap();
+        within_host_memory(8192.0, Some(8 << 30)).unwrap();
+        let e = within_host_memory(99_999_999_999.0, Some(8 << 30)).unwrap_err();
+        assert_eq!(e.status, StatusCode::BAD_REQUEST);
+        assert!(
+            e.message.contains("more than this host's memory (8192 MB)"),
+            "{}",
+            e.message
+        );
+        within_host_memory(99_999_999_999.0, None).unwrap();
     }
 
     #[test]

@@ -15,8 +15,9 @@ use crate::docker_containerizer::{
     ContainerUpdate, ContainerizerConfig, DockerContainerizer, RecoveryReport,
 };
 use crate::flags::ContainerizerFlags;
-use crate::launch_context::{RunContext, RunError};
-use agent_endpoint::{AgentEndpoint, EndpointConfig};
+use crate::launch_context::{check_docker_version, RunContext, RunError};
+use crate::prepare::BadInput;
+use agent_endpoint::{AgentEndpoint, EndpointConfig, HttpServerConfig};
 use std::net::{IpAddr, SocketAddr};
 use std::sync::{Arc, Mutex};
 use tokio::net::TcpListener;
@@ -31,16 +32,68 @@ pub const DEFAULT_PORT: u16 = 5051;
 pub enum ServeError {
     #[error(transparent)]
     Context(#[from] RunError),
-    #[error("cannot listen on {addr}: {source} (is another serve running? pick another --port)")]
+    #[error("cannot listen on {addr}: {source} ({hint})")]
     Bind {
         addr: SocketAddr,
         #[source]
         source: std::io::Error,
+        /// What to change: the port or the address, depending on the failure.
+        hint: String,
     },
     #[error("recovery failed: {0}")]
     Recover(#[from] crate::docker_containerizer::RecoverError),
     #[error("cannot install the signal handlers: {0}")]
     Signals(#[source] std::io::Error),
+}
+
+/// The connection limits of `serve`: its flags, and by default a cap of half the soft
+/// open-file limit, so that connections alone never use up the descriptors the daemon needs
+/// for executors, docker calls and checkpoints.
+pub fn http_config(args: &crate::cli::ServeArgs) -> HttpServerConfig {
+    let max_connections = match args.http_max_connections {
+        Some(n) => n as usize,
+        None => (open_file_limit() / 2).max(16) as usize,
+    };
+    HttpServerConfig {
+        header_read_timeout: Some(args.http_header_read_timeout.to_std()),
+        idle_timeout: Some(args.http_idle_timeout.to_std()),
+        max_connections: Some(max_connections),
+    }
+}
+
+/// The soft open-file limit (RLIM_INFINITY, or simply huge, counts as 2^20: a cap of
+/// millions of connections caps nothing anyway).
+fn open_file_limit() -> u64 {
+    let mut limit = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: getrlimit with a valid resource and a pointer to a live rlimit.
+    if unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) } != 0 {
+        return 1024;
+    }
+    limit.rlim_cur.min(1 << 20)
+}
+
+/// What to change when `addr` cannot be bound: the port when it is taken or privileged,
+/// the address when it is not one of this host's.
+fn bind_hint(flags: &ContainerizerFlags, err: &std::io::Error, addr: SocketAddr) -> String {
+    match err.kind() {
+        std::io::ErrorKind::AddrInUse => format!(
+            "the port is in use: is another serve running? pick another {}",
+            flags.label("port")
+        ),
+        std::io::ErrorKind::AddrNotAvailable => format!(
+            "{} is not an address of this host: give one of its addresses, 127.0.0.1 or 0.0.0.0 with {}",
+            addr.ip(),
+            flags.label("ip")
+        ),
+        std::io::ErrorKind::PermissionDenied => format!(
+            "ports below 1024 need privileges: run as root or pick another {}",
+            flags.label("port")
+        ),
+        _ => format!("check {} and {}", flags.label("ip"), flags.label("port")),
+    }
 }
 
 /// Every update of every container, to each open `GET /api/v1/updates` without a filter.
@@ -92,14 +145,20 @@ impl Server {
         ip: IpAddr,
         port: u16,
     ) -> Result<Server, ServeError> {
-        let ctx = RunContext::from_flags(flags)?;
+        // Docker first, then the port: a start-up that fails creates nothing (the agent id
+        // in the work dir comes last).
+        let docker = flags
+            .docker()
+            .map_err(|e| RunError::BadInput(BadInput(e.to_string())))?;
+        check_docker_version(&docker).await?;
         let addr = SocketAddr::new(ip, port);
-        let listener = TcpListener::bind(addr)
-            .await
-            .map_err(|source| ServeError::Bind { addr, source })?;
-        let local_addr = listener
-            .local_addr()
-            .map_err(|source| ServeError::Bind { addr, source })?;
+        let bind_error = |source: std::io::Error| {
+            let hint = bind_hint(&flags, &source, addr);
+            ServeError::Bind { addr, source, hint }
+        };
+        let listener = TcpListener::bind(addr).await.map_err(bind_error)?;
+        let local_addr = listener.local_addr().map_err(bind_error)?;
+        let ctx = RunContext::from_flags(flags)?;
         // Executors need an address they can connect to: the loopback when we listen on
         // every address.
         let advertised = if local_addr.ip().is_unspecified() {
@@ -147,17 +206,25 @@ impl Server {
         self.daemon.local_addr
     }
 
-    /// Serves until SIGTERM or SIGINT. Running containers are left running.
-    pub async fn serve(self) -> Result<(), ServeError> {
+    /// Serves until SIGTERM or SIGINT, its connections bounded by `http`. Running
+    /// containers are left running.
+    pub async fn serve(self, http: HttpServerConfig) -> Result<(), ServeError> {
         let mut sigterm = signal(SignalKind::terminate()).map_err(ServeError::Signals)?;
         let mut sigint = signal(SignalKind::interrupt()).map_err(ServeError::Signals)?;
         let (stop_tx, stop_rx) = watch::channel(false);
         tracing::info!(addr = %self.daemon.local_addr, "serving the executor and operator APIs");
         let daemon = self.daemon.clone();
         let endpoint = self.endpoint.clone();
-        let server = tokio::spawn(agent_endpoint::serve_http1(
+        tracing::info!(
+            header_read_timeout = ?http.header_read_timeout,
+            idle_timeout = ?http.idle_timeout,
+            max_connections = ?http.max_connections,
+            "connection limits"
+        );
+        let server = tokio::spawn(agent_endpoint::serve_http1_with(
             self.listener,
             stop_rx,
+            http,
             move |req| api::route(daemon.clone(), endpoint.clone(), req),
         ));
         tokio::select! {

@@ -9,7 +9,10 @@
 //! - A container whose executor is gone gets its real end: its checkpointed terminal update,
 //!   else `docker inspect`'s exit code, else TASK_LOST (TASK_GONE for partition-aware
 //!   frameworks) with a reason.
-//! - A launch cut short while fetching or pulling ends TASK_FAILED.
+//! - A launch cut short while fetching or pulling ends TASK_FAILED. Whatever it had started
+//!   already (an executor whose pid was not checkpointed yet, the docker CLIs it ran) is
+//!   found by its environment (`MESOS_DIRECTORY=<sandbox>`) and killed before the container
+//!   is removed; so is what is left of a container whose executor is gone.
 //! - Orphans (our name prefix and agent id, no checkpoint) are removed with
 //!   `--docker_kill_orphans`, listed otherwise. Containers of other agent ids are never
 //!   listed, so never touched.
@@ -411,8 +414,16 @@ impl DockerContainerizer {
             ));
         }
 
-        // The executor is gone (or never started). An executor container of its own is of no
-        // use any more.
+        // The executor is gone, or never started, or was started by a launch cut short before
+        // its pid was checkpointed: whatever of this container still runs (an executor,
+        // the docker CLIs it ran) is stopped first, found by its environment, so that nothing
+        // creates a container after the removal below.
+        let killed = stop_processes_of(&self.ctx.work.sandbox(&cid)).await;
+        if !killed.is_empty() {
+            tracing::warn!(container_id = %cid, pids = ?killed,
+                "stopped the processes of a launch that was cut short");
+        }
+        // An executor container of its own is of no use any more.
         if has_executor_container(&cid, docker) {
             remove_executor_container(&self.ctx.docker, &cid).await;
         }
@@ -551,6 +562,23 @@ impl DockerContainerizer {
             acknowledged,
         )
     }
+}
+
+/// How long recovery keeps killing the processes of one container before going on.
+const STOP_PROCESSES_FOR: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// SIGKILLs every process whose environment has `MESOS_DIRECTORY=<sandbox>` (the sandbox as
+/// written, and as resolved): an executor started for the container and what it ran.
+async fn stop_processes_of(sandbox: &std::path::Path) -> Vec<u32> {
+    let mut values = vec![sandbox.display().to_string()];
+    if let Ok(real) = std::fs::canonicalize(sandbox) {
+        let real = real.display().to_string();
+        if !values.contains(&real) {
+            values.push(real);
+        }
+    }
+    crate::process_watch::kill_processes_with_env("MESOS_DIRECTORY", &values, STOP_PROCESSES_FOR)
+        .await
 }
 
 /// Whether `docker` (the containers of `container_id`) holds its `.executor` container.

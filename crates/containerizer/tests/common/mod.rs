@@ -122,15 +122,37 @@ pub trait Operator {
 /// the work dir `work`, its log in `<work>/serve.log`, and waits for its address line; the
 /// child and the port it listens on.
 pub fn spawn_serve(work: &Path, flags: &[String], port: u16) -> (std::process::Child, u16) {
+    spawn_serve_under(&[], work, flags, port)
+}
+
+/// [`spawn_serve`] run through `prefix` (a program and its arguments, e.g. `prlimit
+/// --nofile=256 --`).
+pub fn spawn_serve_under(
+    prefix: &[&str],
+    work: &Path,
+    flags: &[String],
+    port: u16,
+) -> (std::process::Child, u16) {
     use std::io::{BufRead, BufReader};
     let log = std::fs::OpenOptions::new()
         .create(true)
         .append(true)
         .open(work.join("serve.log"))
         .unwrap();
-    let mut child = Command::new(BIN)
-        .arg(format!("--work_dir={}", work.display()))
-        .arg(format!("--launcher_dir={}", launcher_dir().display()))
+    let mut command = match prefix.split_first() {
+        Some((program, args)) => {
+            let mut c = Command::new(program);
+            c.args(args).arg(BIN);
+            c
+        }
+        None => Command::new(BIN),
+    };
+    command.arg(format!("--work_dir={}", work.display()));
+    // The real launcher dir unless the test brings its own.
+    if !flags.iter().any(|f| f.starts_with("--launcher_dir")) {
+        command.arg(format!("--launcher_dir={}", launcher_dir().display()));
+    }
+    let mut child = command
         .args(flags)
         .args(["serve", "--port", &port.to_string()])
         .stdin(Stdio::null())

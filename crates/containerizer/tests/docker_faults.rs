@@ -1,0 +1,105 @@
+//! Faults of the docker CLI that the real one shows only now and then, injected by a
+//! `--docker` wrapper script around the real CLI: a `docker inspect` that hangs.
+//!
+//! Needs `mesos-docker-executor` and `mesos-fetcher` next to the containerizer binary
+//! (`cargo build --workspace`; `scripts/test` does it first).
+
+mod common;
+
+use common::{launcher_dir, text, BIN};
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+/// The processes whose environment holds `marker` (`NAME=value`), by pid.
+fn processes_with(marker: &str) -> Vec<(u32, String)> {
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir("/proc").unwrap().flatten() {
+        let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else {
+            continue;
+        };
+        let Ok(environ) = std::fs::read(entry.path().join("environ")) else {
+            continue;
+        };
+        if environ.split(|b| *b == 0).any(|v| v == marker.as_bytes()) {
+            let cmdline = std::fs::read(entry.path().join("cmdline")).unwrap_or_default();
+            found.push((pid, text(&cmdline).replace('\0', " ")));
+        }
+    }
+    found
+}
+
+fn write_script(path: &Path, body: &str) {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::write(path, body).unwrap();
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).unwrap();
+}
+
+#[test]
+fn a_hung_image_inspect_is_killed_with_its_children_and_fails_the_launch_without_a_pull() {
+    test_rig::require_docker();
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("calls.log");
+    // `inspect --type=image` never answers; it waits on a child of its own, which a kill of
+    // the script alone would leave running under init.
+    let wrapper = dir.path().join("docker");
+    write_script(
+        &wrapper,
+        &format!(
+            "#!/bin/sh\necho \"$*\" >> {log}\ncase \" $* \" in\n  *\" inspect --type=image \"*) sleep 100000 & wait ;;\nesac\nexec docker \"$@\"\n",
+            log = log.display()
+        ),
+    );
+    let task = dir.path().join("task.json");
+    std::fs::write(
+        &task,
+        serde_json::json!({
+            "name": "hung-inspect",
+            "command": {"value": "true"},
+            "resources": [{"name": "mem", "type": "SCALAR", "scalar": {"value": 32}}],
+            "container": {"type": "DOCKER", "docker": {"image": test_rig::BUSYBOX_IMAGE}}
+        })
+        .to_string(),
+    )
+    .unwrap();
+    let cid = test_rig::unique_name("hung-");
+    // Every process of this run carries the marker in its environment, the wrapper's
+    // children included.
+    let marker = format!("MESOS_TEST_MARKER={cid}");
+    let child = Command::new(BIN)
+        .arg(format!("--work_dir={}", dir.path().join("work").display()))
+        .arg(format!("--launcher_dir={}", launcher_dir().display()))
+        .arg(format!("--docker={}", wrapper.display()))
+        .arg("--docker_inspect_timeout=2secs")
+        .args(["run", task.to_str().unwrap(), "--container_id", &cid])
+        .env("MESOS_TEST_MARKER", &cid)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let out = test_rig::wait_bounded(child, Duration::from_secs(120));
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(125), "{stderr}");
+    // The failure names the command that hung and its limit.
+    assert!(
+        stderr.contains(&format!(
+            "inspect --type=image {}' timed out after 2s",
+            test_rig::BUSYBOX_IMAGE
+        )),
+        "{stderr}"
+    );
+    let calls = std::fs::read_to_string(&log).unwrap_or_default();
+    assert!(
+        !calls
+            .lines()
+            .any(|l| l.split_whitespace().any(|w| w == "pull")),
+        "a timed-out inspect was taken for a missing image and a pull was tried:\n{calls}"
+    );
+    let left = processes_with(&marker);
+    assert!(
+        left.is_empty(),
+        "processes of the docker wrapper outlived run: {left:?}"
+    );
+    assert!(!test_rig::container_exists(&format!("mesos-{cid}")));
+}
