@@ -22,8 +22,8 @@ use super::{stream, Daemon};
 use crate::docker_containerizer::{
     Container, ContainerSnapshot, KillResult, LaunchError, UsageError,
 };
-use crate::prepare::{prepare_values, InputOrigin, TaskIdDefault};
-use crate::record::Termination;
+use crate::state::record::Termination;
+use crate::task::prepare::{prepare_values, InputOrigin, TaskIdDefault};
 use agent_endpoint::AgentEndpoint;
 use bytes::Bytes;
 use http_body_util::combinators::UnsyncBoxBody;
@@ -253,7 +253,7 @@ fn container_id_arg(args: &Value, call: &str, required: bool) -> Result<Option<S
             )))
         }
     };
-    crate::validate::container_id(&id).map_err(|p| {
+    crate::task::validate::container_id(&id).map_err(|p| {
         ApiError::bad(format!(
             "{field}: {}{}",
             p.problem,
@@ -443,7 +443,7 @@ async fn get_containers(daemon: &Daemon, args: &Value) -> Result<Value, ApiError
         }
         let sample = with_stats
             && running
-            && c.snapshot().record.state == crate::record::ContainerState::Running;
+            && c.snapshot().record.state == crate::state::record::ContainerState::Running;
         if sample {
             let cz = daemon.cz.clone();
             samples.spawn(async move {
