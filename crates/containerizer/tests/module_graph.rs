@@ -9,8 +9,7 @@
 //!   (or in `commands/mod.rs`).
 //! - No cycle, at either granularity: no two modules depend on each other, directly or
 //!   around a longer loop. A folder's `mod.rs` and its own files are one unit and may use
-//!   each other. The cycles there were when this check came in are listed in
-//!   [`KNOWN_CYCLES`] until they are broken.
+//!   each other.
 //!
 //! The graph is read off the source: every path that starts with `crate::`, `super::` or
 //! `self::`, in a `use` (brace groups, nested, over several lines) or inline in code, of
@@ -22,10 +21,6 @@ use std::path::{Path, PathBuf};
 
 /// The module of the commands: the core may not depend on it.
 const COMMANDS: &str = "commands";
-
-/// The cycles there were when this check came in, each to be broken and then taken off
-/// this list. Every one must still be there, so an entry cannot outlive its cycle.
-const KNOWN_CYCLES: &[&str] = &["daemon::api -> daemon::stream -> daemon::api"];
 
 type Graph = BTreeMap<String, BTreeSet<String>>;
 
@@ -447,16 +442,8 @@ fn verb_to_verb(graph: &Graph) -> Vec<String> {
 
 #[test]
 fn the_module_graph_has_no_cycle() {
-    let mut known_seen = BTreeSet::new();
     for (depth, what) in [(1, "top-level modules"), (2, "files of a folder")] {
-        let mut cycles = cycles(&module_graph(depth));
-        cycles.retain(|c| {
-            let known = KNOWN_CYCLES.contains(&c.as_str());
-            if known {
-                known_seen.insert(c.clone());
-            }
-            !known
-        });
+        let cycles = cycles(&module_graph(depth));
         assert!(
             cycles.is_empty(),
             "the containerizer's {what} depend on each other in a cycle: {}\n\
@@ -464,14 +451,6 @@ fn the_module_graph_has_no_cycle() {
             cycles.join("; ")
         );
     }
-    let gone: Vec<&&str> = KNOWN_CYCLES
-        .iter()
-        .filter(|c| !known_seen.contains(**c))
-        .collect();
-    assert!(
-        gone.is_empty(),
-        "these cycles are gone: take them off KNOWN_CYCLES: {gone:?}"
-    );
 }
 
 #[test]

@@ -9,6 +9,7 @@
 //! `serve`.
 
 mod api;
+mod response;
 mod stream;
 
 use crate::docker_containerizer::{
