@@ -1,5 +1,5 @@
-//! The HTTP side: routes, the agent's status codes in the agent's order (spec §1.3), and the
-//! connection loop.
+//! The HTTP side: routes, the agent's status codes in the agent's order
+//! (docs/mesos-compat.md, *As in Mesos* of the containerizer), and the connection loop.
 
 use crate::body::ResponseBody;
 use crate::registry::{Registry, Reject};

@@ -446,7 +446,8 @@ impl Registry {
     }
 
     /// The status update path shared by UPDATE and the replay of a SUBSCRIBE's
-    /// `unacknowledged_updates` (spec §1.9).
+    /// `unacknowledged_updates`, as the agent's: answered at once, acknowledged only once the
+    /// owner has stored the update.
     fn process_update(&mut self, fid: &FrameworkId, eid: &ExecutorId, mut status: TaskStatus) {
         let key = (fid.clone(), eid.clone());
         let agent_id = self.agent_id.clone();
@@ -528,7 +529,9 @@ impl Registry {
         }
     }
 
-    /// SUBSCRIBE: the response body, or a rejection (spec §1.10).
+    /// SUBSCRIBE: the response body, or a rejection. As the agent: an older stream of the
+    /// executor is closed, its unacknowledged updates replayed, the tasks it no longer knows
+    /// declared lost, then SUBSCRIBED and the queued LAUNCHes.
     pub(crate) fn handle_subscribe(
         &mut self,
         call: Call,

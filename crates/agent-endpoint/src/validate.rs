@@ -1,4 +1,4 @@
-//! `Executor::Call` validation, with the agent's wording (spec §1.8). The text returned goes
+//! `Executor::Call` validation, with the agent's checks and wording. The text returned goes
 //! after `Failed to validate Executor::Call: ` in a `400` body.
 
 use mesos_types::executor::{Call, CallType};

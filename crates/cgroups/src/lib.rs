@@ -4,8 +4,8 @@
 //! Why not `docker stats` / `docker update`: the agent samples every container for
 //! `/monitor/statistics` and the `usage` command, and a CLI round trip through the daemon
 //! costs tens of milliseconds and a process per sample. Reading a dozen small kernel files
-//! costs well under a millisecond, and Mesos itself writes the cgroup files on `update`
-//! (spec `docker-containerizer.md` §4.9, §4.10); unlike Mesos 1.11 we also speak cgroup v2,
+//! costs well under a millisecond, and Mesos itself reads and writes the cgroup files for
+//! `usage` and `update` (docs/mesos-compat.md); unlike Mesos 1.11 we also speak cgroup v2,
 //! because current distributions boot with the unified hierarchy only.
 //!
 //! Why the container is located from its pid and `/proc/self/mountinfo` rather than from a

@@ -1,7 +1,8 @@
 //! The limits [`crate::Cgroup::update`] writes, and the v1 ↔ v2 CPU weight conversion.
 //!
-//! Limits are expressed in v1 terms (shares, CFS quota and period in µs, bytes) because that
-//! is how Mesos computes them (spec §4.9) and how Docker exposes them; the v2 code converts.
+//! Limits are expressed in v1 terms (shares, CFS quota and period in µs, bytes) because
+//! that is how Mesos computes them (1024 shares per cpu, a 100 ms CFS period) and how
+//! Docker exposes them; the v2 code converts.
 
 use crate::error::{CgroupError, Result};
 

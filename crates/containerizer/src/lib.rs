@@ -1,6 +1,12 @@
 //! The agent side of the Mesos Docker containerizer: validates a TaskInfo, fetches its URIs
 //! with `mesos-fetcher`, pulls its image, spawns `mesos-docker-executor` against an agent
 //! endpoint hosted in this process, and checkpoints what it does so it can recover.
+//!
+//! The modules follow a task's path: [`task`] (the input), [`launch`] (the stages that start
+//! an executor), [`state`] (the work dir), [`watch`] (supervision), [`docker_containerizer`]
+//! (each container from launch to end, recovery), [`daemon`] (`serve`), and [`commands`], the
+//! verbs, which depend on the rest and nothing on them (docs/design.md, *Inside the
+//! containerizer*).
 
 pub mod cli;
 pub mod client;

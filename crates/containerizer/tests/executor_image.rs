@@ -1,4 +1,4 @@
-//! Image as executor (spec docker-containerizer §4.2, Path B) through
+//! Image as executor (Path B: the custom executor's image is the container) through
 //! `mesos-docker-containerizer run TASK.json --executor EXECUTOR.json` against the real
 //! Docker daemon: the executor image runs as `mesos-<ContainerID>`, registers with the
 //! containerizer's agent endpoint, gets the task, and its updates are printed.

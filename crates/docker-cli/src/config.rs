@@ -1,5 +1,5 @@
 //! Registry credentials for `docker pull`: the agent flag `--docker_config` turned into a
-//! private temporary HOME, and the choice of HOME for a pull (spec §1.10).
+//! private temporary HOME, and the choice of HOME for a pull, as Mesos makes them.
 
 use std::fs::OpenOptions;
 use std::io::Write;
@@ -153,7 +153,7 @@ pub fn has_docker_config(dir: &Path) -> bool {
     dir.join(".docker").join("config.json").is_file() || dir.join(".dockercfg").is_file()
 }
 
-/// The HOME of a pull (spec §1.10): the sandbox, unless it has no docker config of its own
+/// The HOME of a pull, as in Mesos: the sandbox, unless it has no docker config of its own
 /// and a `--docker_config` home exists, in which case that one (sandbox-fetched config
 /// wins).
 pub fn pull_home(sandbox: &Path, config_home: Option<&DockerConfigHome>) -> PathBuf {

@@ -1,4 +1,4 @@
-//! Image inspect (spec §1.10 `Image::create`), reading `Config.*` first and falling back to
+//! Image inspect (Mesos's `Image::create`), reading `Config.*` first and falling back to
 //! `ContainerConfig.*` (Docker 26+ and BuildKit images no longer have the latter, which
 //! breaks Mesos 1.11).
 
@@ -121,7 +121,7 @@ impl Docker {
     }
 }
 
-/// Appends `:latest` when the last `/`-separated segment has no `:` (spec §1.10):
+/// Appends `:latest` when the last `/`-separated segment has no `:`, as Mesos does:
 /// `localhost:5000/foo` → `localhost:5000/foo:latest`; `foo@sha256:..` stays.
 pub fn normalize_image(image: &str) -> String {
     let last = image.rsplit('/').next().unwrap_or(image);

@@ -1,4 +1,4 @@
-//! `docker inspect --type=container`: the typed view of a container (spec §1.8), and the
+//! `docker inspect --type=container`: the typed view of a container Mesos reads, and the
 //! start detection that polls it.
 
 use std::collections::BTreeMap;
@@ -122,10 +122,11 @@ impl Container {
 
     /// Builds a container from one inspect object.
     ///
-    /// IP address (spec §1.8): `NetworkSettings.Networks.<HostConfig.NetworkMode>` first;
-    /// when the mode is missing or names no network, the only network if there is exactly
-    /// one, else the deprecated top-level `NetworkSettings.IPAddress` (newer Dockers drop
-    /// it; then there is no address rather than an error as in Mesos).
+    /// IP address, looked up as Mesos does:
+    /// `NetworkSettings.Networks.<HostConfig.NetworkMode>` first; when the mode is missing
+    /// or names no network, the only network if there is exactly one, else the deprecated
+    /// top-level `NetworkSettings.IPAddress` (newer Dockers drop it; then there is no
+    /// address rather than an error as in Mesos).
     pub fn from_inspect(raw: Value) -> Result<Container> {
         let fail = |what: &str| {
             DockerError::parse("inspect", format!("Unable to find {what} in container"))

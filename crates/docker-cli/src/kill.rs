@@ -1,4 +1,4 @@
-//! `docker kill --signal=<n> <name>` (spec §1.6).
+//! `docker kill --signal=<n> <name>`, the signal by number as Mesos gives it.
 
 use crate::error::{ObjectKind, Result};
 use crate::process::{CliCall, Docker};

@@ -1,6 +1,6 @@
 //! A typed wrapper over the Docker CLI, as the Mesos 1.11 Docker containerizer and docker
-//! executor use it (spec `docker-containerizer.md` §1–3), plus the pure `docker run` argv
-//! builder.
+//! executor use it (docs/mesos-compat.md, docs/docker-cli.md), plus the pure `docker run`
+//! argv builder.
 //!
 //! - [`Docker`]: the CLI handle (program, `-H unix://<socket>`, time limits). Every call is
 //!   bounded in time and kills the CLI on timeout or when its future is dropped. One verb

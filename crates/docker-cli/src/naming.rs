@@ -1,4 +1,4 @@
-//! Docker container names of Mesos containers, and their parsing back (spec §3).
+//! Docker container names of Mesos containers, and their parsing back.
 //!
 //! Current names: `mesos-<ContainerID>` for task and executor containers, and
 //! `mesos-<ContainerID>.executor` for the executor container of a command task when the
@@ -14,10 +14,10 @@ pub const NAME_PREFIX: &str = "mesos-";
 pub const NAME_SEPARATOR: &str = ".";
 /// Suffix of executor container names.
 pub const EXECUTOR_SUFFIX: &str = ".executor";
-/// Longest ContainerID we accept (design.md §4).
+/// Longest ContainerID we accept (docs/design.md, *State on disk*).
 pub const MAX_CONTAINER_ID_LEN: usize = 64;
 
-/// Checks a ContainerID: non-empty, at most 64 characters of `[A-Za-z0-9_-]` (design §4).
+/// Checks a ContainerID: non-empty, at most 64 characters of `[A-Za-z0-9_-]`.
 /// No `.`: it separates the `.executor` suffix in container names.
 pub fn validate_container_id(id: &str) -> Result<()> {
     let hint = if id.is_empty() {

@@ -1,16 +1,16 @@
 //! The process runner: how every docker CLI call is spawned, bounded in time and turned into
 //! a typed result.
 //!
-//! Conventions (spec §1.3, plus ours): argv vector, never a shell; global prefix
-//! `-H unix://<socket>` when a socket is configured; stdin `/dev/null`; stdout and stderr
-//! captured concurrently (so a full pipe never deadlocks the CLI); every call has a time
-//! limit after which the CLI is killed and reaped; `kill_on_drop` so cancelling a call's
-//! future kills the CLI too (the daemon-side container is unaffected, as in Mesos).
-//! Each call runs in a process group of its own, and a call that times out or is cancelled
-//! has its whole group killed: a `--docker` wrapper script and whatever it started (a hung
-//! `docker` under it) go with it instead of living on under init.
-//! Environment values for the child travel in its environment only, and are scrubbed from
-//! docker's stderr before it goes into an error.
+//! Conventions (Mesos's, plus ours): argv vector, never a shell (Mesos uses one for
+//! `version` and `ps`); global prefix `-H unix://<socket>` when a socket is configured;
+//! stdin `/dev/null`; stdout and stderr captured concurrently (so a full pipe never
+//! deadlocks the CLI); every call has a time limit after which the CLI is killed and
+//! reaped; `kill_on_drop` so cancelling a call's future kills the CLI too (the daemon-side
+//! container is unaffected, as in Mesos). Each call runs in a process group of its own, and
+//! a call that times out or is cancelled has its whole group killed: a `--docker` wrapper
+//! script and whatever it started (a hung `docker` under it) go with it instead of living
+//! on under init. Environment values for the child travel in its environment only, and are
+//! scrubbed from docker's stderr before it goes into an error.
 
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};

@@ -1,4 +1,4 @@
-//! `docker ps`: list containers by name prefix and labels, and inspect them (spec §1.9).
+//! `docker ps`: list containers by name prefix and labels, and inspect them.
 //!
 //! Unlike Mesos this asks docker for machine-readable columns (`--format`, `--no-trunc`)
 //! instead of splitting the table on spaces, filters by label on the daemon side, inspects

@@ -1,6 +1,6 @@
-//! `docker pull` (spec §1.10) with what Mesos lacks: a deadline, a no-progress deadline,
-//! de-duplication of concurrent pulls of one image, and a clear error for a registry that
-//! wants credentials.
+//! `docker pull` as Mesos runs it, with what Mesos lacks: a deadline, a no-progress
+//! deadline, de-duplication of concurrent pulls of one image, and a clear error for a
+//! registry that wants credentials.
 
 use std::collections::hash_map::DefaultHasher;
 use std::collections::HashMap;

@@ -1,4 +1,4 @@
-//! `docker rm [-f] -v <name>` (spec §1.7).
+//! `docker rm [-f] -v <name>`: `-v` always (anonymous volumes go too), `-f` on request.
 
 use crate::error::{ObjectKind, Result};
 use crate::process::{CliCall, Docker};

@@ -1,4 +1,4 @@
-//! Spawning `docker run` (spec §1.4): attached (no `-d`), stdin `/dev/null`, stdout and
+//! Spawning `docker run` as Mesos does: attached (no `-d`), stdin `/dev/null`, stdout and
 //! stderr wherever the caller wants them (the executor streams them into the sandbox),
 //! environment values through the CLI's own environment.
 

@@ -1,8 +1,9 @@
-//! The `docker run` argv builder (spec §2): a pure function from the task's ContainerInfo,
-//! CommandInfo and resources to the argv and the environment of the docker CLI.
+//! The `docker run` argv builder (docs/mesos-compat.md, *The docker run argv*): a pure
+//! function from the task's ContainerInfo, CommandInfo and resources to the argv and the
+//! environment of the docker CLI.
 //!
 //! The argv follows Mesos 1.11's emission order rule by rule, with two deliberate
-//! differences (design.md §5):
+//! differences (docs/mesos-compat.md):
 //! - environment variables are emitted as `-e NAME` only; the values go into
 //!   [`RunCommand::env`], the docker CLI's own environment, from which docker reads them, so
 //!   they never show in `ps` or logs;
@@ -321,8 +322,8 @@ fn check_env_value(field: &str, name: &str, value: &str) -> Result<()> {
     Ok(())
 }
 
-/// Builds the `docker run` arguments and environment from `options`, applying spec §2
-/// rules 1–24 in order.
+/// Builds the `docker run` arguments and environment from `options`, applying the argv
+/// rules 1–24 of docs/mesos-compat.md in order.
 pub fn build_run_command(options: &RunOptions) -> Result<RunCommand> {
     let container = &options.container;
     let docker = container.docker.as_ref().ok_or_else(|| {

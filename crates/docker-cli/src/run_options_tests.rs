@@ -1,4 +1,5 @@
-//! One test per rule of spec §2 (1–24), each error included, plus the spec's example.
+//! One test per argv rule (1–24, docs/mesos-compat.md), each error included, plus a whole
+//! example on a bridge network.
 //! Expected argv are written out in full ("snapshots") so any change of order shows.
 
 use super::*;

@@ -1,4 +1,4 @@
-//! `docker stop -t <secs> <name>` (spec §1.5).
+//! `docker stop -t <secs> <name>`: the timeout in whole seconds, as Mesos gives it.
 
 use mesos_types::duration::Duration as MesosDuration;
 use std::time::Duration;

@@ -1,7 +1,7 @@
 //! `docker update`: change the resource limits of a running container.
 //!
-//! Mesos writes cgroup files directly instead (spec §4.9); this is the portable fallback
-//! (and what works with Podman).
+//! Mesos writes cgroup files directly instead (as we do, in crate `cgroups`); this is the
+//! portable fallback (and what works with Podman).
 
 use crate::error::{ObjectKind, Result};
 use crate::process::{CliCall, Docker};

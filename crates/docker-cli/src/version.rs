@@ -7,11 +7,11 @@ use std::str::FromStr;
 use crate::error::{DockerError, Result};
 use crate::process::{CliCall, Docker};
 
-/// The oldest Docker the containerizer works with (spec §1.1).
+/// The oldest Docker the containerizer works with, as in Mesos.
 pub const MIN_DOCKER_VERSION: Version = Version::new(1, 8, 0);
-/// User-defined networks and `--dns-opt` need this much (spec §1.2, rules 12 and 15).
+/// User-defined networks and `--dns-opt` need this much (argv rules 12 and 15).
 pub const USER_NETWORK_MIN_VERSION: Version = Version::new(1, 9, 0);
-/// `--dns` together with the host network needs this much (spec rule 12).
+/// `--dns` together with the host network needs this much (argv rule 12).
 pub const HOST_NETWORK_DNS_MIN_VERSION: Version = Version::new(1, 12, 0);
 
 /// A semantic version as stout parses it: missing minor/patch default to 0, leading zeros
@@ -40,8 +40,9 @@ impl Version {
         }
     }
 
-    /// Parses the output of `docker --version` (spec §1.2): the last space-separated token
-    /// of the text before the first `,`, cut to its first three dot-separated components.
+    /// Parses the output of `docker --version` as Mesos does: the last space-separated
+    /// token of the text before the first `,`, cut to its first three dot-separated
+    /// components.
     ///
     /// `Docker version 20.10.7, build f0df350` → 20.10.7; `1.7.1.fc22` → 1.7.1;
     /// `17.03.0-ce` → 17.3.0-ce; `podman version 4.3.1` → 4.3.1.

@@ -1,6 +1,6 @@
-//! Health checks of docker tasks (`TaskInfo.health_check`, spec §4): COMMAND through
-//! `docker exec`; HTTP, HTTPS and TCP from inside the container's network namespace, so
-//! `127.0.0.1` is the container's own loopback whatever its network mode.
+//! Health checks of docker tasks (`TaskInfo.health_check`, docs/health-checks.md): COMMAND
+//! through `docker exec`; HTTP, HTTPS and TCP from inside the container's network
+//! namespace, so `127.0.0.1` is the container's own loopback whatever its network mode.
 //!
 //! HTTP and TCP run on a short-lived OS thread that `setns(2)`s into `/proc/<pid>/ns/net`
 //! (the namespace is per thread; the thread ends with the check, so no other work ever runs
@@ -345,7 +345,8 @@ async fn curl_in_netns(
     }
 }
 
-/// Turns check results into reports (spec §4.4).
+/// Turns check results into reports, as Mesos's health checker does: failures in the grace
+/// period before the first success are ignored, and too many in a row ask for a kill.
 #[derive(Debug)]
 pub struct Interpreter {
     started: Instant,

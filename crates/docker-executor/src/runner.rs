@@ -1,6 +1,6 @@
-//! The executor's life (spec §3.3): one task, run as one docker container, reported through
-//! status updates; then the container is removed and the executor exits once the terminal
-//! update is acknowledged (bounded).
+//! The executor's life (docs/executor.md, *Behaviour*): one task, run as one docker
+//! container, reported through status updates; then the container is removed and the
+//! executor exits once the terminal update is acknowledged (bounded).
 //!
 //! Everything happens on one current-thread runtime. Slow things (docker calls, timers,
 //! checks) run in spawned tasks that report back as [`Msg`]s to a single loop, which owns all
@@ -885,7 +885,8 @@ fn policy_grace(p: Option<&KillPolicy>) -> Option<Duration> {
     p.and_then(|p| p.grace_period).map(|g| g.to_std())
 }
 
-/// The container's addresses as a NetworkInfo (spec §3.3 step 9), or `None` without any.
+/// The container's addresses as a NetworkInfo for `TASK_RUNNING`, as Mesos's executor builds
+/// it (the task's first NetworkInfo, its addresses replaced), or `None` without any.
 fn network_info(task: &TaskInfo, container: &Container) -> Option<NetworkInfo> {
     let ipv4 = container.ip_address.clone();
     let ipv6 = container.ipv6_address.clone();

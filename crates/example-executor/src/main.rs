@@ -1,6 +1,6 @@
 //! `mesos-example-executor`: the smallest useful custom executor, shipped as the image
-//! `mesos-test/example-executor:latest` for the image-as-executor example (spec
-//! docker-containerizer §4.2, Path B).
+//! `mesos-test/example-executor:latest` for the image-as-executor example (Path B: the
+//! executor's image is the container, docs/containerizer.md).
 //!
 //! It speaks the Mesos v1 Executor HTTP API (JSON calls, a RecordIO event stream) over plain
 //! HTTP/1.1 to `MESOS_AGENT_ENDPOINT`:

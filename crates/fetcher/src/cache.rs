@@ -1,7 +1,7 @@
-//! The agent side of the fetcher cache (spec §3): deciding each URI's action, naming cache
-//! files, space accounting with LRU eviction of unreferenced entries, and settling entries
-//! after a fetcher run. The containerizer keeps one [`FetcherCache`] (behind a mutex) for the
-//! whole agent.
+//! The agent side of the fetcher cache (docs/fetcher.md): deciding each URI's action,
+//! naming cache files, space accounting with LRU eviction of unreferenced entries, and
+//! settling entries after a fetcher run. The containerizer keeps one [`FetcherCache`]
+//! (behind a mutex) for the whole agent.
 //!
 //! Flow for one container: [`FetcherCache::sizes_to_probe`] → probe them with
 //! [`probe_size`] (outside any lock) → [`FetcherCache::plan`] → run `mesos-fetcher` with

@@ -1,5 +1,5 @@
 //! The fetch run: every item of a `FetcherInfo` carried out as Mesos's `mesos-fetcher` does
-//! (spec §2.9), with two departures on purpose:
+//! (download, then place, make executable or extract), with two departures on purpose:
 //!
 //! * Items are *acquired* concurrently (downloaded into a staging directory in the sandbox,
 //!   or into the cache), then *placed* one by one in list order (renamed to their final name,
@@ -446,7 +446,7 @@ async fn blocking<T: Send + 'static>(
         .map_err(|e| FetchError::io("Worker failed", PathBuf::new(), std::io::Error::other(e)))?
 }
 
-/// Puts an acquired item in place in the sandbox (spec §2.9, after the download).
+/// Puts an acquired item in place in the sandbox: what Mesos does after the download.
 async fn place(
     p: &Prepared,
     acquired: Acquired,

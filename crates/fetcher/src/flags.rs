@@ -1,6 +1,6 @@
-//! The only flags `mesos-fetcher` takes: Mesos's logging flags (spec §1.6), each from the
-//! command line (`--name=value`) or from `MESOS_<NAME>`. The agent passes no arguments, so in
-//! practice only the whitelisted environment variables matter.
+//! The only flags `mesos-fetcher` takes: Mesos's logging flags, each from the command line
+//! (`--name=value`) or from `MESOS_<NAME>`. The agent passes no arguments, so in practice
+//! only the whitelisted environment variables matter.
 
 use std::path::PathBuf;
 

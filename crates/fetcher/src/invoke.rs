@@ -1,9 +1,9 @@
-//! Running `mesos-fetcher` for a container the way the Mesos agent does (spec §1.2–1.3):
-//! no arguments, the FetcherInfo in `MESOS_FETCHER_INFO`, the agent's environment minus
-//! `MESOS_*`/`LIBPROCESS_*` (except the logging whitelist), `HADOOP_HOME` from
-//! `--hadoop_home`, stdout/stderr into the sandbox files (created, truncated and chowned to
-//! the user first). Dropping the future kills the fetcher's whole process group and then
-//! removes the staging files it left in the sandbox.
+//! Running `mesos-fetcher` for a container the way the Mesos agent does
+//! (docs/mesos-compat.md): no arguments, the FetcherInfo in `MESOS_FETCHER_INFO`, the
+//! agent's environment minus `MESOS_*`/`LIBPROCESS_*` (except the logging whitelist),
+//! `HADOOP_HOME` from `--hadoop_home`, stdout/stderr into the sandbox files (created,
+//! truncated and chowned to the user first). Dropping the future kills the fetcher's whole
+//! process group and then removes the staging files it left in the sandbox.
 
 use mesos_types::fetcher::FetcherInfo;
 use std::path::{Path, PathBuf};

@@ -1,5 +1,5 @@
-//! `mesos-fetcher`: a drop-in replacement for the Mesos fetcher (see `spec/fetcher.md` and
-//! `docs/fetcher.md`), and the agent-side pieces the containerizer needs around it.
+//! `mesos-fetcher`: a drop-in replacement for the Mesos fetcher (see `docs/fetcher.md` and
+//! `docs/mesos-compat.md`), and the agent-side pieces the containerizer needs around it.
 //!
 //! * [`run`] carries out a `FetcherInfo` (what the binary does with `MESOS_FETCHER_INFO`).
 //! * [`cache::FetcherCache`] plans each URI's cache action and evicts (LRU, size-bounded,

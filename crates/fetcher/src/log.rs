@@ -1,4 +1,4 @@
-//! glog-style log lines on stderr, as the C++ fetcher prints them (spec §1.6):
+//! glog-style log lines on stderr, as the C++ fetcher prints them:
 //! `I0118 20:54:57.718894  3339 fetch.rs:409] Fetching URI '...'`.
 
 use crate::flags::{Flags, LoggingLevel};

@@ -1,6 +1,7 @@
 //! What happens before the fetch proper, as the invoking (agent) user: the umask is read,
-//! the cache directory created and handed to the fetch user, and privileges dropped
-//! (spec §1.7 steps 5–6).
+//! the cache directory created and handed to the fetch user, and privileges dropped (in
+//! this order, as in Mesos: the cache directory before the switch, which may lose the right
+//! to create it).
 
 use crate::error::FetchError;
 use mesos_types::fetcher::{FetchAction, FetcherInfo};

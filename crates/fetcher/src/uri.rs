@@ -1,6 +1,6 @@
-//! URI strings as Mesos treats them (spec §2.1–2.3): validation, the basename rule (no URL
-//! decoding, query and fragment kept), scheme dispatch by case-sensitive prefix, and archive
-//! recognition by case-sensitive suffix.
+//! URI strings as Mesos treats them: validation, the basename rule (no URL decoding, query
+//! and fragment kept), scheme dispatch by case-sensitive prefix, and archive recognition by
+//! case-sensitive suffix.
 
 use crate::error::FetchError;
 use std::path::{Path, PathBuf};

@@ -324,7 +324,7 @@ mod tests {
             text,
             r#"{"executor_id":{"value":"web.6c1f0a2e"},"framework_id":{"value":"7c9e6679-7425-40de-944b-e07fc1f90ae7-0000"},"type":"SUBSCRIBE","subscribe":{}}"#
         );
-        // The spec's example puts `type` first; key order does not matter to the agent.
+        // Mesos's documented example puts `type` first; key order does not matter to the agent.
         let spec = r#"{"type":"SUBSCRIBE","executor_id":{"value":"web.6c1f0a2e"},"framework_id":{"value":"7c9e6679-7425-40de-944b-e07fc1f90ae7-0000"},"subscribe":{}}"#;
         assert_eq!(from_json_str::<Call>(spec).unwrap(), call);
     }

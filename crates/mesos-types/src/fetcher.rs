@@ -1,5 +1,5 @@
 //! `mesos.fetcher.FetcherInfo`: what the agent hands `mesos-fetcher` in the
-//! `MESOS_FETCHER_INFO` environment variable (spec/fetcher.md §1.4).
+//! `MESOS_FETCHER_INFO` environment variable (docs/fetcher.md).
 //!
 //! Decoding is as lenient as stout's protobuf JSON parser, which a drop-in must match:
 //! unknown keys are ignored, `null` means unset, and a string is accepted where a number or a

@@ -364,7 +364,7 @@ async fn start_executor(
         command_environment: &[],
     };
     // From here on the executor is a process (Path A), the container of a custom executor
-    // image (Path B, spec §4.2: `docker run` exiting is the executor exiting), or with
+    // image (Path B: as in Mesos, `docker run` exiting is the executor exiting), or with
     // `--docker_mesos_image` a detached container of its own, watched through docker.
     let (mut executor, pid, start_time, executor_container) =
         match (&spec.executor, &flags.docker_mesos_image) {

@@ -1,5 +1,6 @@
-//! Recovery (spec §5, design §4): the checkpoints under `<work_dir>/meta/containers` are
-//! reconciled with `docker ps -a` (name prefix `mesos-`, label `mesos.agent_id` = ours).
+//! Recovery (docs/design.md, *Recovery*): the checkpoints under
+//! `<work_dir>/meta/containers` are reconciled with `docker ps -a` (name prefix `mesos-`,
+//! label `mesos.agent_id` = ours).
 //!
 //! - A live executor (its pid runs, with the start time checkpointed; or, for an executor
 //!   in a container of its own — `mesos-<cid>.executor` with `--docker_mesos_image`, a

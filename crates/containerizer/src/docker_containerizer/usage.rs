@@ -1,4 +1,4 @@
-//! `usage` and `update` (spec §4.9, §4.10): a running container's ResourceStatistics and
+//! `usage` and `update`, as Mesos does them: a running container's ResourceStatistics and
 //! new limits, read and written straight from its cgroup files (v1 or v2).
 //!
 //! The cgroup is located once from the task container's init pid (one `docker inspect`) and

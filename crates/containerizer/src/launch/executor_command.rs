@@ -1,5 +1,5 @@
-//! How the agent starts `mesos-docker-executor` (spec docker-containerizer §4.3): its argv, in
-//! the agent's exact form, and its environment, built from scratch (the containerizer's own
+//! How the agent starts `mesos-docker-executor` (docs/mesos-compat.md): its argv, in the
+//! agent's exact form, and its environment, built from scratch (the containerizer's own
 //! environment is not inherited).
 
 use crate::task::prepare::LaunchSpec;

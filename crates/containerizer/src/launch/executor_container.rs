@@ -1,6 +1,7 @@
-//! Path B of a launch (spec docker-containerizer §4.2): a custom executor shipped as an
-//! image runs as the container `mesos-<ContainerID>` itself, with the agent's executor
-//! environment, and registers with the agent endpoint like `mesos-docker-executor` does.
+//! Path B of a launch (docs/design.md, *The data path of a task*): a custom executor
+//! shipped as an image runs as the container `mesos-<ContainerID>` itself, with the agent's
+//! executor environment, and registers with the agent endpoint like `mesos-docker-executor`
+//! does.
 //!
 //! As in Mesos the `docker run` is attached (not `-d`): its stdout/stderr are appended to the
 //! sandbox `stdout`/`stderr` files, and the CLI's exit status is the container's exit code,
@@ -101,7 +102,7 @@ pub struct ExecutorContainerSpec<'a> {
 /// The environment of an executor container: the agent's executor variables only. Unlike
 /// the `mesos-docker-executor` process (Path A) it gets no default `PATH` (it would replace
 /// the image's own `ENV PATH`) and the executor command's variables are not merged here:
-/// `docker run` adds them itself, below the agent's (spec §2 rule 8).
+/// `docker run` adds them itself, below the agent's (rule 8 of the argv, docs/mesos-compat.md).
 pub fn container_environment(e: &ExecutorEnvironment<'_>) -> BTreeMap<String, String> {
     let mut env = executor_environment(&ExecutorEnvironment {
         command_environment: &[],

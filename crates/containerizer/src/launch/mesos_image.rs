@@ -1,12 +1,13 @@
-//! `--docker_mesos_image` (spec docker-containerizer §4.5, §5.1): when the containerizer
-//! itself runs in a container, the `mesos-docker-executor` of a command task runs in a
-//! container of its own, `mesos-<ContainerID>.executor`, started from that image on the host
-//! daemon, so it outlives a restart of the containerizer's container. The executor then
-//! creates the task container `mesos-<ContainerID>` on the same daemon, as always.
+//! `--docker_mesos_image` (docs/mesos-compat.md, docs/containerizer.md): when the
+//! containerizer itself runs in a container, the `mesos-docker-executor` of a command task
+//! runs in a container of its own, `mesos-<ContainerID>.executor`, started from that image
+//! on the host daemon, so it outlives a restart of the containerizer's container. The
+//! executor then creates the task container `mesos-<ContainerID>` on the same daemon, as
+//! always.
 //!
 //! The executor container, as in Mesos:
 //! - the image is `--docker_mesos_image`; the program is `<launcher_dir>/mesos-docker-executor`
-//!   inside it, with the same flags as a process executor gets (§4.3);
+//!   inside it, with the same flags as a process executor gets (`executor_command.rs`);
 //! - `-v <docker_socket>:<docker_socket>:ro` and the sandbox at its own path
 //!   (`-v <sandbox>:<sandbox>:rw`, besides `-v <sandbox>:<--sandbox_directory>`), so the
 //!   paths the executor gives the host daemon are the host's: the work dir must have the same

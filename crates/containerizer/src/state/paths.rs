@@ -1,4 +1,4 @@
-//! Where things live under the work dir (design.md §4).
+//! Where things live under the work dir (docs/design.md, *State on disk*).
 //!
 //! ```text
 //! <work_dir>/meta/agent_id

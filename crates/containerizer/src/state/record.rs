@@ -2,7 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
-/// Where a container is in its life, in Mesos's order (spec §4.1) plus the end.
+/// Where a container is in its life: Mesos's states in Mesos's order (without its mount
+/// step), plus the end.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum ContainerState {

@@ -80,7 +80,7 @@ impl fmt::Display for Problems {
 
 impl std::error::Error for Problems {}
 
-/// The longest ContainerID we accept (design.md §4).
+/// The longest ContainerID we accept (docs/design.md, *State on disk*).
 pub const MAX_CONTAINER_ID_LEN: usize = 64;
 
 /// Checks a ContainerID: a non-empty string of `[A-Za-z0-9_-]` of at most 64 characters.
