@@ -124,9 +124,9 @@ fn cases() -> Vec<Case> {
         flag_case("bad default container dns", vec!["--default_container_dns", "{not json"], "--default_container_dns"),
         flag_case("bad duration flag", vec!["--docker_stop_timeout=soon"], "--docker_stop_timeout"),
         flag_case("unknown flag", vec!["--frobnicate=1"], "--frobnicate"),
-        flag_case("docker config that never ends", vec!["--docker_config=/dev/zero"], "invalid --docker_config: --docker_config: Failed to read docker config file '/dev/zero': it is larger than 4 MiB, the most read from an input file"),
+        flag_case("docker config that never ends", vec!["--docker_config=/dev/zero"], "invalid --docker_config '/dev/zero': Failed to read docker config file '/dev/zero': it is larger than 4 MiB, the most read from an input file"),
         flag_case("dns config that never ends", vec!["--default_container_dns=file:///dev/zero"], "--default_container_dns: Failed to read '/dev/zero': it is larger than 4 MiB"),
-        flag_case("unparsable docker config", vec!["--docker_config={not json"], "invalid --docker_config: --docker_config: the docker config is not valid JSON"),
+        flag_case("unparsable docker config", vec!["--docker_config={not json"], "the docker config is not valid JSON"),
         case("4 MB command", replace(r#""command": {"value": "true"}"#, &format!(r#""command": {{"value": "{}"}}"#, "x".repeat(4_000_000))), "command.value: the command is 4000000 bytes long, more than the 65536 one argument of docker run may have (Linux refuses arguments over 128 KiB ('Argument list too long')"),
         case("too much environment", replace(r#""command": {"value": "true"}"#, &format!(r#""command": {{"value": "true", "environment": {{"variables": [{}]}}}}"#, (0..10).map(|i| format!(r#"{{"name": "V{i}", "value": "{}"}}"#, "v".repeat(60_000))).collect::<Vec<_>>().join(", "))), "command: the command, its arguments, its environment and the docker parameters are 600034 bytes together, more than the 524288"),
     ]
