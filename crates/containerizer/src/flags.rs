@@ -274,7 +274,7 @@ impl ContainerizerFlags {
                     shown.clone(),
                     format!(
                         "must be an absolute path (sandbox paths are bind-mounted into containers); give e.g. '{}'",
-                        crate::prepare::absolute(dir).display()
+                        crate::task::prepare::absolute(dir).display()
                     ),
                 ));
             }
@@ -362,7 +362,7 @@ impl ContainerizerFlags {
                         dir.display().to_string(),
                         format!(
                             "must be an absolute path; give e.g. '{}'",
-                            crate::prepare::absolute(dir).display()
+                            crate::task::prepare::absolute(dir).display()
                         ),
                     ));
                 }
@@ -399,7 +399,7 @@ impl ContainerizerFlags {
     pub fn work_dir(&self) -> PathBuf {
         self.work_dir
             .clone()
-            .unwrap_or_else(crate::paths::default_work_dir)
+            .unwrap_or_else(crate::state::paths::default_work_dir)
     }
 
     /// The effective launcher dir: the flag, else the directory of the running binary.

@@ -2,29 +2,18 @@
 //! with `mesos-fetcher`, pulls its image, spawns `mesos-docker-executor` against an agent
 //! endpoint hosted in this process, and checkpoints what it does so it can recover.
 
-pub mod checkpoint;
 pub mod cli;
 pub mod client;
 pub mod commands;
-pub mod container_watch;
 pub mod daemon;
 pub mod docker_containerizer;
-pub mod executor_container;
-pub mod executor_launch;
-pub mod executor_process;
-pub mod explain;
 pub mod flags;
-pub mod launch_context;
+pub mod launch;
 pub mod logging;
-pub mod mesos_image;
-pub mod paths;
-pub mod prepare;
-pub mod process_watch;
-pub mod record;
-pub mod run;
-pub mod sandbox_volumes;
+pub mod state;
 pub mod status_line;
-pub mod validate;
+pub mod task;
+pub mod watch;
 
 /// The version and the git commit this build came from.
 pub const VERSION: &str = concat!(
@@ -60,7 +49,7 @@ mod tests {
     #[test]
     fn a_cause_already_in_the_message_is_said_once() {
         let io = std::io::Error::from_raw_os_error(28);
-        let inner = crate::checkpoint::CheckpointError::Write {
+        let inner = crate::state::checkpoint::CheckpointError::Write {
             path: "/w/meta/x".into(),
             source: io,
         };

@@ -4,8 +4,8 @@
 use crate::cli::LaunchArgs;
 use crate::client::{OperatorClient, CALL_TIMEOUT};
 use crate::flags::ContainerizerFlags;
-use crate::prepare::prepare;
 use crate::status_line::EXIT_NOT_STARTED;
+use crate::task::prepare::prepare;
 use anyhow::Context as _;
 use mesos_types::status::{TaskState, TaskStatus};
 use serde_json::{json, Value};

@@ -6,7 +6,7 @@ use crate::flags::ContainerizerFlags;
 use serde_json::{json, Value};
 
 fn age(since: f64) -> String {
-    let secs = (crate::record::now() - since).max(0.0) as u64;
+    let secs = (crate::state::record::now() - since).max(0.0) as u64;
     match secs {
         s if s < 120 => format!("{s}s"),
         s if s < 7200 => format!("{}m", s / 60),

@@ -4,7 +4,7 @@
 use crate::cli::RecoverArgs;
 use crate::docker_containerizer::{ContainerizerConfig, DockerContainerizer};
 use crate::flags::ContainerizerFlags;
-use crate::launch_context::RunContext;
+use crate::launch::context::RunContext;
 use agent_endpoint::{AgentEndpoint, EndpointConfig};
 use anyhow::Context as _;
 

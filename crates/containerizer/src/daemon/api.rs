@@ -18,27 +18,22 @@
 //! `GET /api/v1/updates[?container_id=ID]` streams status updates (`stream.rs`).
 //! Container ids are accepted as `"id"` or `{"value": "id"}` and returned as the latter.
 
+use super::response::{full, text, Body};
 use super::{stream, Daemon};
 use crate::docker_containerizer::{
     Container, ContainerSnapshot, KillResult, LaunchError, UsageError,
 };
-use crate::prepare::{prepare_values, InputOrigin, TaskIdDefault};
-use crate::record::Termination;
+use crate::state::record::Termination;
+use crate::task::prepare::{prepare_values, InputOrigin, TaskIdDefault};
 use agent_endpoint::AgentEndpoint;
-use bytes::Bytes;
-use http_body_util::combinators::UnsyncBoxBody;
-use http_body_util::{BodyExt, Full, Limited};
+use http_body_util::{BodyExt, Limited};
 use hyper::body::Incoming;
 use hyper::header::{HeaderValue, CONTENT_TYPE};
 use hyper::{Method, Request, Response, StatusCode};
 use mesos_types::duration::{Duration, DurationInfo};
 use mesos_types::task::KillPolicy;
 use serde_json::{json, Value};
-use std::convert::Infallible;
 use std::sync::Arc;
-
-/// The body of every response of the daemon.
-pub(crate) type Body = UnsyncBoxBody<Bytes, Infallible>;
 
 /// Largest operator call accepted.
 const MAX_CALL_BODY: usize = 16 << 20;
@@ -82,22 +77,6 @@ impl ApiError {
             format!("Container '{container_id}' not found"),
         )
     }
-}
-
-pub(crate) fn full(bytes: impl Into<Bytes>) -> Body {
-    Full::new(bytes.into()).boxed_unsync()
-}
-
-pub(crate) fn text(status: StatusCode, message: impl Into<String>) -> Response<Body> {
-    let mut message = message.into();
-    message.push('\n');
-    let mut r = Response::new(full(message));
-    *r.status_mut() = status;
-    r.headers_mut().insert(
-        CONTENT_TYPE,
-        HeaderValue::from_static("text/plain; charset=utf-8"),
-    );
-    r
 }
 
 fn json_response(value: &Value) -> Response<Body> {
@@ -253,7 +232,7 @@ fn container_id_arg(args: &Value, call: &str, required: bool) -> Result<Option<S
             )))
         }
     };
-    crate::validate::container_id(&id).map_err(|p| {
+    crate::task::validate::container_id(&id).map_err(|p| {
         ApiError::bad(format!(
             "{field}: {}{}",
             p.problem,
@@ -443,7 +422,7 @@ async fn get_containers(daemon: &Daemon, args: &Value) -> Result<Value, ApiError
         }
         let sample = with_stats
             && running
-            && c.snapshot().record.state == crate::record::ContainerState::Running;
+            && c.snapshot().record.state == crate::state::record::ContainerState::Running;
         if sample {
             let cz = daemon.cz.clone();
             samples.spawn(async move {

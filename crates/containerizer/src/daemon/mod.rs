@@ -9,14 +9,15 @@
 //! `serve`.
 
 mod api;
+mod response;
 mod stream;
 
 use crate::docker_containerizer::{
     ContainerUpdate, ContainerizerConfig, DockerContainerizer, RecoveryReport,
 };
 use crate::flags::ContainerizerFlags;
-use crate::launch_context::{check_docker_version, RunContext, RunError};
-use crate::prepare::BadInput;
+use crate::launch::context::{check_docker_version, RunContext, RunError};
+use crate::task::prepare::BadInput;
 use agent_endpoint::{AgentEndpoint, EndpointConfig, HttpServerConfig};
 use std::net::{IpAddr, SocketAddr};
 use std::sync::{Arc, Mutex};
@@ -184,7 +185,7 @@ impl Server {
             cz: cz.clone(),
             updates: Fanout::default(),
             local_addr,
-            started_at: crate::record::now(),
+            started_at: crate::state::record::now(),
         });
         let weak = Arc::downgrade(&daemon);
         cz.on_update(move |update| {

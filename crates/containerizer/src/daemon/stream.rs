@@ -11,7 +11,7 @@
 //! carries every later update of every container and never ends. A heartbeat line goes out
 //! every [`HEARTBEAT_INTERVAL`] so clients can tell a quiet stream from a dead one.
 
-use super::api::{text, Body};
+use super::response::{text, Body};
 use super::Daemon;
 use crate::docker_containerizer::ContainerUpdate;
 use bytes::Bytes;

@@ -3,10 +3,10 @@
 //! and how it ended. Shared between its lifecycle task, which alone changes it, and the
 //! callers that read it (the operator API, `run`).
 
-use crate::checkpoint::{self, CheckpointError};
-use crate::paths::ContainerMeta;
-use crate::prepare::LaunchSpec;
-use crate::record::{ContainerRecord, ContainerState, Termination};
+use crate::state::checkpoint::{self, CheckpointError};
+use crate::state::paths::ContainerMeta;
+use crate::state::record::{ContainerRecord, ContainerState, Termination};
+use crate::task::prepare::LaunchSpec;
 use mesos_types::status::{Reason, Source, TaskState, TaskStatus};
 use mesos_types::task::KillPolicy;
 use std::path::PathBuf;
@@ -221,7 +221,7 @@ impl Container {
         let result = self.update_record(|r| {
             r.state = ContainerState::Terminated;
             r.termination = Some(termination.clone());
-            r.ended_at = Some(crate::record::now());
+            r.ended_at = Some(crate::state::record::now());
         });
         if let Err(e) = result {
             // Reported, but it must not hide the end from the waiters.
@@ -248,7 +248,7 @@ impl Container {
         s.message = Some(message.into());
         s.executor_id = Some(self.spec.executor_id.clone());
         s.agent_id = Some(self.spec.task.agent_id.clone());
-        s.timestamp = Some(crate::record::now());
+        s.timestamp = Some(crate::state::record::now());
         s.uuid = Some(uuid::Uuid::new_v4().as_bytes().to_vec());
         s
     }

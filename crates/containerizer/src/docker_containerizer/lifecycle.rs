@@ -5,16 +5,17 @@
 
 use super::container::Command;
 use super::{Container, DockerContainerizer};
-use crate::container_watch::ContainerWatch;
-use crate::executor_container::{self, ExecutorHandle};
-use crate::executor_launch::{
+use crate::launch::context::{executor_container_spec, RunContext, RunError};
+use crate::launch::executor_command::{
     command_executor_info, docker_executor_args, executor_environment, ExecutorEnvironment,
 };
-use crate::launch_context::{executor_container_spec, RunContext, RunError};
-use crate::process_watch::ProcessIdentity;
-use crate::record::{ContainerState, Termination};
+use crate::launch::executor_container::{self, ExecutorHandle};
+use crate::launch::executor_process;
+use crate::state::checkpoint;
+use crate::state::record::{ContainerState, Termination};
 use crate::status_line::{self, EXIT_NOT_STARTED};
-use crate::{checkpoint, executor_process};
+use crate::watch::container::ContainerWatch;
+use crate::watch::process::ProcessIdentity;
 use agent_endpoint::{EndpointEvent, KillOutcome};
 use docker_cli::{Docker, DockerConfig, PullOptions};
 use mesos_types::duration::Duration;
@@ -328,7 +329,7 @@ async fn start_executor(
 
     fetch(ctx, spec, sandbox).await?;
     // What a relative volume resolves to is known only now that the sandbox is filled.
-    crate::sandbox_volumes::prepare(spec, sandbox).map_err(|source| RunError::Volumes {
+    crate::launch::sandbox_volumes::prepare(spec, sandbox).map_err(|source| RunError::Volumes {
         container_id: spec.container_id.clone(),
         source: Box::new(source),
     })?;
@@ -380,13 +381,13 @@ async fn start_executor(
                 (
                     Executor::Started(ExecutorHandle::Container(Box::new(started))),
                     Some(pid),
-                    crate::process_watch::start_time(pid),
+                    crate::watch::process::start_time(pid),
                     Some(name),
                 )
             }
             (None, Some(image)) => {
                 let env = executor_container::container_environment(&environment);
-                let command = crate::mesos_image::run_command(
+                let command = crate::launch::mesos_image::run_command(
                     spec,
                     flags,
                     image,
@@ -395,7 +396,8 @@ async fn start_executor(
                     &env,
                 )?;
                 let deadline = flags.executor_registration_timeout.to_std();
-                let started = crate::mesos_image::launch(&ctx.docker, &command, deadline).await?;
+                let started =
+                    crate::launch::mesos_image::launch(&ctx.docker, &command, deadline).await?;
                 // The pid is in the host's pid namespace, which need not be ours: it is
                 // recorded for information, and the container is watched through docker.
                 (
@@ -431,7 +433,7 @@ async fn start_executor(
                 (
                     Executor::Started(ExecutorHandle::Process(child)),
                     pid,
-                    pid.and_then(crate::process_watch::start_time),
+                    pid.and_then(crate::watch::process::start_time),
                     None,
                 )
             }
@@ -481,7 +483,7 @@ async fn start_executor_container(
 }
 
 /// The URIs to fetch: the task's for a command task, else the custom executor's.
-fn uris_of(spec: &crate::prepare::LaunchSpec) -> Vec<mesos_types::task::Uri> {
+fn uris_of(spec: &crate::task::prepare::LaunchSpec) -> Vec<mesos_types::task::Uri> {
     let command = match &spec.executor {
         None => spec.task.command.as_ref(),
         Some(e) => e.command.as_ref(),
@@ -491,7 +493,7 @@ fn uris_of(spec: &crate::prepare::LaunchSpec) -> Vec<mesos_types::task::Uri> {
 
 async fn fetch(
     ctx: &RunContext,
-    spec: &crate::prepare::LaunchSpec,
+    spec: &crate::task::prepare::LaunchSpec,
     sandbox: &Path,
 ) -> Result<(), RunError> {
     let flags = &ctx.flags;
@@ -555,7 +557,7 @@ async fn fetch(
 
 async fn pull(
     ctx: &RunContext,
-    spec: &crate::prepare::LaunchSpec,
+    spec: &crate::task::prepare::LaunchSpec,
     sandbox: &Path,
     show_progress: bool,
 ) -> Result<(), RunError> {

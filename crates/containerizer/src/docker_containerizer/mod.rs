@@ -17,11 +17,11 @@ pub use recover::{
 };
 pub use usage::{UpdateOutcome, UsageError};
 
-use crate::checkpoint::{self, CheckpointError};
-use crate::executor_container;
-use crate::launch_context::{executor_container_spec, task_run_command, RunContext, RunError};
-use crate::prepare::{BadInput, LaunchSpec};
-use crate::record::{now, ContainerRecord, ContainerState, Termination};
+use crate::launch::context::{executor_container_spec, task_run_command, RunContext, RunError};
+use crate::launch::executor_container;
+use crate::state::checkpoint::{self, CheckpointError};
+use crate::state::record::{now, ContainerRecord, ContainerState, Termination};
+use crate::task::prepare::{BadInput, LaunchSpec};
 use agent_endpoint::{AgentEndpoint, EndpointEvent, EndpointEvents};
 use container::Command;
 use mesos_types::duration::Duration;
@@ -289,7 +289,7 @@ impl DockerContainerizer {
                 .map_err(|e| BadInput(e.to_string()))?;
             if let Some(image) = &self.ctx.flags.docker_mesos_image {
                 // And of the executor container's (`--docker_mesos_image`).
-                crate::mesos_image::run_command(
+                crate::launch::mesos_image::run_command(
                     spec,
                     &self.ctx.flags,
                     image,
@@ -385,7 +385,7 @@ impl DockerContainerizer {
             executor_container: None,
             launched_at: now(),
             owner_pid: Some(std::process::id()),
-            owner_start_time: crate::process_watch::start_time(std::process::id()),
+            owner_start_time: crate::watch::process::start_time(std::process::id()),
             ended_at: None,
             termination: None,
         };

@@ -27,13 +27,13 @@ use super::lifecycle::{
     RecoveredExecutor, Start,
 };
 use super::DockerContainerizer;
-use crate::checkpoint::{self, CheckpointError};
-use crate::executor_launch::command_executor_info;
-use crate::paths::ContainerMeta;
-use crate::prepare::{framework_info, LaunchSpec};
-use crate::process_watch::ProcessIdentity;
-use crate::record::{now, ContainerRecord, ContainerState, Termination};
+use crate::launch::executor_command::command_executor_info;
+use crate::state::checkpoint::{self, CheckpointError};
+use crate::state::paths::ContainerMeta;
+use crate::state::record::{now, ContainerRecord, ContainerState, Termination};
 use crate::status_line::EXIT_NOT_STARTED;
+use crate::task::prepare::{framework_info, LaunchSpec};
+use crate::watch::process::ProcessIdentity;
 use docker_cli::labels::LABEL_AGENT_ID;
 use docker_cli::{parse_container_name, PsFilter};
 use mesos_types::status::{Reason, TaskState, TaskStatus};
@@ -386,7 +386,7 @@ impl DockerContainerizer {
             }
             let _ = container.update_record(|r| {
                 r.owner_pid = Some(me);
-                r.owner_start_time = crate::process_watch::start_time(me);
+                r.owner_start_time = crate::watch::process::start_time(me);
             });
             let events = self
                 .router
@@ -577,7 +577,7 @@ async fn stop_processes_of(sandbox: &std::path::Path) -> Vec<u32> {
             values.push(real);
         }
     }
-    crate::process_watch::kill_processes_with_env("MESOS_DIRECTORY", &values, STOP_PROCESSES_FOR)
+    crate::watch::process::kill_processes_with_env("MESOS_DIRECTORY", &values, STOP_PROCESSES_FOR)
         .await
 }
 

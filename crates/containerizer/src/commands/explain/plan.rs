@@ -3,8 +3,8 @@
 //! and whether the image will be pulled — without creating anything.
 
 use crate::flags::ContainerizerFlags;
-use crate::launch_context::{executor_container_spec, task_run_command, RunContext};
-use crate::prepare::{BadInput, LaunchSpec};
+use crate::launch::context::{executor_container_spec, task_run_command, RunContext};
+use crate::task::prepare::{BadInput, LaunchSpec};
 use docker_cli::{Docker, RunCommand};
 use mesos_types::task::ExecutorInfo;
 use serde::Serialize;
@@ -23,12 +23,12 @@ fn executor_image_command(
     let ctx = RunContext {
         flags: flags.clone(),
         docker: docker.clone(),
-        work: crate::paths::WorkDir::new(flags.work_dir()),
+        work: crate::state::paths::WorkDir::new(flags.work_dir()),
         agent_id: spec.task.agent_id.clone(),
     };
     let env = executor_environment_names(spec, flags, sandbox);
     let name = spec.container_name();
-    crate::executor_container::run_command(&executor_container_spec(
+    crate::launch::executor_container::run_command(&executor_container_spec(
         &ctx, spec, executor, sandbox, &name, &env,
     ))
     .map_err(|e| BadInput(e.to_string()))
@@ -42,18 +42,20 @@ fn executor_environment_names(
     sandbox: &Path,
 ) -> std::collections::BTreeMap<String, String> {
     let framework_id = spec.framework_id();
-    crate::executor_container::container_environment(&crate::executor_launch::ExecutorEnvironment {
-        framework_id: &framework_id.value,
-        executor_id: &spec.executor_id.value,
-        agent_id: &spec.task.agent_id.value,
-        directory: sandbox,
-        agent_endpoint: "127.0.0.1:0",
-        checkpoint: spec.framework.checkpoint(),
-        shutdown_grace_period: flags.executor_shutdown_grace_period,
-        recovery_timeout: "15mins".parse().expect("a valid duration"),
-        subscription_backoff_max: "2secs".parse().expect("a valid duration"),
-        command_environment: &[],
-    })
+    crate::launch::executor_container::container_environment(
+        &crate::launch::executor_command::ExecutorEnvironment {
+            framework_id: &framework_id.value,
+            executor_id: &spec.executor_id.value,
+            agent_id: &spec.task.agent_id.value,
+            directory: sandbox,
+            agent_endpoint: "127.0.0.1:0",
+            checkpoint: spec.framework.checkpoint(),
+            shutdown_grace_period: flags.executor_shutdown_grace_period,
+            recovery_timeout: "15mins".parse().expect("a valid duration"),
+            subscription_backoff_max: "2secs".parse().expect("a valid duration"),
+            command_environment: &[],
+        },
+    )
 }
 
 /// A mount of the task container.
@@ -171,12 +173,12 @@ pub async fn explain(
         .map(|c| c.uris.iter().map(|u| u.value.clone()).collect())
         .unwrap_or_default();
     let launcher = flags.launcher_dir();
-    let executor_args = crate::executor_launch::docker_executor_args(spec, flags, sandbox);
+    let executor_args = crate::launch::executor_command::docker_executor_args(spec, flags, sandbox);
     // A custom executor image is itself the container: no mesos-docker-executor runs.
     let executor = match &spec.executor {
         Some(_) => Vec::new(),
         None => {
-            let mut argv = vec![crate::executor_process::executor_path(&launcher)
+            let mut argv = vec![crate::launch::executor_process::executor_path(&launcher)
                 .display()
                 .to_string()];
             argv.extend(executor_args);
@@ -186,7 +188,7 @@ pub async fn explain(
     let executor_container = match &flags.docker_mesos_image {
         Some(image) if spec.executor.is_none() => {
             let env = executor_environment_names(spec, flags, sandbox);
-            let run = crate::mesos_image::run_command(
+            let run = crate::launch::mesos_image::run_command(
                 spec,
                 flags,
                 image,

@@ -25,15 +25,15 @@
 //!   task's output keeps reaching the sandbox after the containerizer's container was
 //!   restarted (Mesos streams it through an attached `docker run` client, which dies with the
 //!   agent's container). The image therefore needs `/bin/sh`; its ENTRYPOINT is not used;
-//! - its liveness is watched with `docker wait` ([`crate::container_watch`]), not through the
+//! - its liveness is watched with `docker wait` ([`crate::watch::container`]), not through the
 //!   container's pid: the containerizer's container need not share the host pid namespace;
 //! - once its executor has ended, the executor container is removed at once: it holds
 //!   nothing (its output is in the sandbox). The task container follows
 //!   `--docker_remove_delay` as before.
 
-use crate::executor_container::ExecutorContainerError;
 use crate::flags::ContainerizerFlags;
-use crate::prepare::LaunchSpec;
+use crate::launch::executor_container::ExecutorContainerError;
+use crate::task::prepare::LaunchSpec;
 use docker_cli::{build_run_command, Docker, MesosLabels, RunCommand, RunOptions};
 use docker_executor::task_container::{COMMAND_EXECUTOR_CPUS, COMMAND_EXECUTOR_MEM_MB};
 use mesos_types::container::{ContainerInfo, Parameter, Volume, VolumeMode};
@@ -44,7 +44,7 @@ use std::path::Path;
 use std::time::Duration;
 
 /// The `docker run` options of the executor container of `spec` (pure). `env` is the
-/// agent's executor environment ([`crate::executor_container::container_environment`]).
+/// agent's executor environment ([`crate::launch::executor_container::container_environment`]).
 pub fn run_options(
     spec: &LaunchSpec,
     flags: &ContainerizerFlags,
@@ -54,8 +54,8 @@ pub fn run_options(
     env: &BTreeMap<String, String>,
 ) -> RunOptions {
     let launcher_dir = flags.launcher_dir();
-    let args = crate::executor_launch::docker_executor_args(spec, flags, sandbox);
-    let executor = crate::executor_process::executor_path(&launcher_dir);
+    let args = crate::launch::executor_command::docker_executor_args(spec, flags, sandbox);
+    let executor = crate::launch::executor_process::executor_path(&launcher_dir);
     let socket = flags.docker_socket.display().to_string();
     let sandbox_path = sandbox.display().to_string();
 
@@ -231,7 +231,7 @@ pub async fn launch(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::prepare::framework_info;
+    use crate::task::prepare::framework_info;
     use clap::Parser;
     use mesos_types::task::TaskInfo;
     use mesos_types::{ExecutorId, FrameworkId};

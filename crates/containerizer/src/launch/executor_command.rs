@@ -2,7 +2,7 @@
 //! the agent's exact form, and its environment, built from scratch (the containerizer's own
 //! environment is not inherited).
 
-use crate::prepare::LaunchSpec;
+use crate::task::prepare::LaunchSpec;
 use docker_executor::task_container::{COMMAND_EXECUTOR_CPUS, COMMAND_EXECUTOR_MEM_MB};
 use mesos_types::duration::Duration;
 use mesos_types::resources::Resource;
@@ -140,7 +140,7 @@ pub fn command_executor_info(spec: &LaunchSpec, launcher_dir: &Path) -> Executor
         environment: command.environment.clone(),
         shell: Some(false),
         value: Some(
-            crate::executor_process::executor_path(launcher_dir)
+            crate::launch::executor_process::executor_path(launcher_dir)
                 .display()
                 .to_string(),
         ),

@@ -1,10 +1,12 @@
 //! `explain TASK.json`: print what `run` would do; create nothing.
 
+pub mod plan;
+
 use crate::cli::ExplainArgs;
-use crate::explain::{explain as explain_task, render};
 use crate::flags::ContainerizerFlags;
-use crate::paths::WorkDir;
-use crate::prepare::prepare;
+use crate::state::paths::WorkDir;
+use crate::task::prepare::prepare;
+use plan::{explain as explain_task, render};
 
 pub async fn explain(flags: ContainerizerFlags, args: ExplainArgs) -> anyhow::Result<i32> {
     let docker = flags.docker()?;

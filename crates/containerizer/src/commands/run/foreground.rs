@@ -4,9 +4,9 @@
 //! ([`DockerContainerizer`]), with one container on a private endpoint.
 
 use crate::docker_containerizer::{ContainerizerConfig, DockerContainerizer};
-use crate::launch_context::{RunContext, RunError};
-use crate::prepare::LaunchSpec;
+use crate::launch::context::{RunContext, RunError};
 use crate::status_line;
+use crate::task::prepare::LaunchSpec;
 use agent_endpoint::{AgentEndpoint, EndpointConfig};
 use mesos_types::status::{Reason, Source, TaskStatus};
 use std::io::Write;

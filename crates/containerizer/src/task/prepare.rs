@@ -1,7 +1,7 @@
 //! Turns the user's input (a TaskInfo file, an optional ExecutorInfo file, flags) into a
 //! [`LaunchSpec`]: decoded, defaulted and validated, before anything is created.
 
-use crate::validate;
+use crate::task::validate;
 use mesos_types::task::{ExecutorInfo, FrameworkCapability, FrameworkInfo, TaskInfo};
 use mesos_types::{AgentId, ExecutorId, FrameworkId};
 use std::path::{Path, PathBuf};
@@ -299,7 +299,7 @@ pub fn agent_id(file: &Path) -> Result<AgentId, std::io::Error> {
         Ok(text) if !text.trim().is_empty() => checked(text.trim()),
         Ok(_) | Err(_) => {
             let id = format!("{}-S0", uuid::Uuid::new_v4());
-            crate::checkpoint::write_atomic(file, format!("{id}\n").as_bytes())
+            crate::state::checkpoint::write_atomic(file, format!("{id}\n").as_bytes())
                 .map_err(std::io::Error::other)?;
             // Another process may have won the race; whatever is on disk now is the id.
             let text = mesos_types::input::read_input_file(file).map_err(std::io::Error::other)?;

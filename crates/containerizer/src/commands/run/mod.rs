@@ -1,11 +1,13 @@
 //! `run TASK.json`: launch one task end to end and exit with its exit code.
 
+pub mod foreground;
+
 use crate::cli::RunArgs;
 use crate::flags::ContainerizerFlags;
-use crate::launch_context::RunContext;
-use crate::prepare::prepare;
-use crate::run::{run as run_task, Output};
+use crate::launch::context::RunContext;
+use crate::task::prepare::prepare;
 use anyhow::Context as _;
+use foreground::{run as run_task, Output};
 
 pub async fn run(flags: ContainerizerFlags, args: RunArgs) -> anyhow::Result<i32> {
     let ctx = RunContext::create(flags).await?;

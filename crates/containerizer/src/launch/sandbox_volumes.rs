@@ -6,7 +6,7 @@
 //! Missing directories are created, as `docker run -v` would (and `--mount`, used for
 //! paths with ':', would not). Absolute host paths are the operator's business, as in Mesos.
 
-use crate::prepare::LaunchSpec;
+use crate::task::prepare::LaunchSpec;
 use mesos_types::container::ContainerInfo;
 use std::path::{Component, Path, PathBuf};
 

@@ -4,11 +4,12 @@
 //! (`docker_containerizer`, `daemon`) and the commands (`run`, `explain`, ...) depend on this
 //! module; it depends on neither.
 
-use crate::executor_container::{self, ExecutorContainerSpec};
 use crate::flags::ContainerizerFlags;
-use crate::paths::WorkDir;
-use crate::prepare::{BadInput, LaunchSpec};
-use crate::{checkpoint, executor_process};
+use crate::launch::executor_container::{self, ExecutorContainerSpec};
+use crate::launch::executor_process;
+use crate::state::checkpoint;
+use crate::state::paths::WorkDir;
+use crate::task::prepare::{BadInput, LaunchSpec};
 use docker_cli::{build_run_command, ContainerDnsInfo, Docker, RunCommand, RunOptions};
 use docker_executor::task_container::{self, TaskContainer};
 use mesos_types::task::ExecutorInfo;
@@ -43,7 +44,7 @@ pub enum RunError {
     Volumes {
         container_id: String,
         #[source]
-        source: Box<crate::sandbox_volumes::VolumeError>,
+        source: Box<crate::launch::sandbox_volumes::VolumeError>,
     },
     #[error("{0}")]
     DockerConfig(Box<docker_cli::DockerError>),
@@ -92,11 +93,12 @@ impl RunContext {
     pub fn from_flags(flags: ContainerizerFlags) -> Result<Self, RunError> {
         let docker = flags.docker().map_err(|e| BadInput(e.to_string()))?;
         let work = WorkDir::new(flags.work_dir());
-        let agent_id =
-            crate::prepare::agent_id(&work.agent_id_file()).map_err(|e| RunError::WorkDir {
+        let agent_id = crate::task::prepare::agent_id(&work.agent_id_file()).map_err(|e| {
+            RunError::WorkDir {
                 dir: work.root().display().to_string(),
                 reason: e.to_string(),
-            })?;
+            }
+        })?;
         Ok(Self {
             flags,
             docker,
@@ -172,7 +174,7 @@ pub fn task_run_options(
         None => None,
     };
     let name = spec.container_name();
-    let task_environment = crate::executor_launch::task_environment_map(spec);
+    let task_environment = crate::launch::executor_command::task_environment_map(spec);
     let container = TaskContainer {
         name: &name,
         sandbox_directory: sandbox,

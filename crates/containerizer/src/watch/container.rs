@@ -104,7 +104,7 @@ impl ContainerWatch {
     /// SIGKILLs the container in the background (`docker kill --signal=9`); [`Self::exited`]
     /// then resolves once docker has seen it die.
     pub fn start_kill(&self) {
-        crate::executor_container::kill_in_background(&self.docker, &self.name);
+        crate::launch::executor_container::kill_in_background(&self.docker, &self.name);
     }
 }
 

@@ -22,7 +22,7 @@
 //! - a launch that fails after `docker run` started removes the container (Mesos leaves
 //!   it behind), so nothing leaks.
 
-use crate::executor_launch::{executor_environment, ExecutorEnvironment};
+use crate::launch::executor_command::{executor_environment, ExecutorEnvironment};
 use docker_cli::{
     build_run_command, ContainerDnsInfo, Docker, DockerError, MesosLabels, RunCommand, RunHandle,
     RunOptions,
