@@ -407,9 +407,16 @@ fn scenarios(cluster: &Cluster, files: &FileServer, dir: &Path) -> Vec<(String, 
     let arg = task_file(
         dir,
         "healthy",
-        task_json("healthy", serde_json::json!({"value": "sleep 4"}), health),
+        task_json("healthy", serde_json::json!({"value": "sleep 100"}), health),
     );
-    record("health check", cluster.execute(&[arg]).finish());
+    // Ended by a kill, not by its own exit: a check in flight when a container exits on its
+    // own fails, and whether one is in flight then is timing.
+    record(
+        "health check",
+        cluster
+            .execute(&[arg, "--kill_after=4secs".into()])
+            .finish(),
+    );
 
     // A URI that is not there.
     let missing = serde_json::json!({
@@ -659,6 +666,7 @@ fn the_real_agent_runs_our_executor_and_fetcher_as_it_runs_its_own() {
     assert!(by_name("health check")
         .iter()
         .any(|u| u.healthy == Some(true)));
+    assert_eq!(last(by_name("health check")).state, "TASK_KILLED");
     assert_eq!(last(by_name("missing URI")).state, "TASK_FAILED");
     assert_eq!(
         last(by_name("agent restart, checkpointing")).state,

@@ -84,7 +84,7 @@ fn a_hung_image_inspect_is_killed_with_its_children_and_fails_the_launch_without
     // The failure names the command that hung and its limit.
     assert!(
         stderr.contains(&format!(
-            "inspect --type=image {}' timed out after 2s",
+            "inspect --type=image -- {}' timed out after 2s",
             test_rig::BUSYBOX_IMAGE
         )),
         "{stderr}"

@@ -783,8 +783,8 @@ fn check_resource_ranges(v: &ResourceValues) -> Result<()> {
                 cpus.clone(),
                 format!(
                     "a cpus request of {cpus} needs more than Docker's maximum of \
-                     {MAX_CPU_SHARES} cpu shares ({} cpus, the executor's included): request \
-                     fewer cpus",
+                     {MAX_CPU_SHARES} cpu shares ({} cpus, executor resources included, if any): \
+                     request fewer cpus",
                     MAX_CPU_SHARES / CPU_SHARES_PER_CPU
                 ),
             ));
@@ -818,7 +818,7 @@ fn check_resource_ranges(v: &ResourceValues) -> Result<()> {
                 "resources",
                 "request",
                 request_mb.clone(),
-                "request less mem (the executor's included)",
+                "request less mem (executor resources included, if any)",
             ),
         };
         return Err(DockerError::invalid(
@@ -833,7 +833,7 @@ fn check_resource_ranges(v: &ResourceValues) -> Result<()> {
             request_mb.clone(),
             format!(
                 "a mem request of {request_mb} MB is more than Docker takes ({max_mb} MB): \
-                 request less mem (the executor's included)"
+                 request less mem (executor resources included, if any)"
             ),
         ));
     }
@@ -844,7 +844,7 @@ fn check_resource_ranges(v: &ResourceValues) -> Result<()> {
                 limit.to_string(),
                 format!(
                     "the memory limit of {} MB is below the container's memory reservation of \
-                     {} MB (the mem request, the executor's included), which Docker refuses: \
+                     {} MB (the mem request, executor resources included, if any), which Docker refuses: \
                      give a limit of at least {} MB",
                     limit / MIB,
                     reservation / MIB,

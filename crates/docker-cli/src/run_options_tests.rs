@@ -202,7 +202,7 @@ fn rules_03_to_06_values_docker_would_refuse_are_refused_first() {
     assert_eq!(
         error(&o),
         "resources: a cpus request of 256.01 needs more than Docker's maximum of 262144 cpu \
-         shares (256 cpus, the executor's included): request fewer cpus"
+         shares (256 cpus, executor resources included, if any): request fewer cpus"
     );
     o.resources = Some(vec![scalar("cpus", 1e15)]);
     assert!(error(&o).starts_with("resources: a cpus request of 1e15 needs more"));
@@ -227,7 +227,7 @@ fn rules_03_to_06_values_docker_would_refuse_are_refused_first() {
     assert_eq!(
         error(&o),
         "resources: a mem request of 9000000000000 MB is more than Docker takes \
-         (8796093022207 MB): request less mem (the executor's included)"
+         (8796093022207 MB): request less mem (executor resources included, if any)"
     );
     o.resources = Some(vec![scalar("mem", 8_796_093_022_207.0)]);
     assert!(build(&o).contains("--memory 9223372036853727232"));
@@ -257,7 +257,7 @@ fn rule_06_a_memory_limit_below_the_reservation_is_refused() {
     assert_eq!(
         error(&o),
         "limits.mem: the memory limit of 128 MB is below the container's memory reservation \
-         of 160 MB (the mem request, the executor's included), which Docker refuses: give a \
+         of 160 MB (the mem request, executor resources included, if any), which Docker refuses: give a \
          limit of at least 160 MB"
     );
     o.limits = limits(&[("mem", 160.0)]);

@@ -105,7 +105,7 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(
-            e.contains("at `items`: invalid type: object, expected a JSON array"),
+            e.contains("at `items`: invalid type: expected a JSON array, got a JSON object"),
             "{e}"
         );
         let e = parse_fetcher_info("[1]").unwrap_err().to_string();

@@ -197,7 +197,12 @@ pub(crate) async fn drive(
         }
         schedule_removal(cz.ctx.docker.clone(), container.id.clone(), delay);
     }
-    ensure_task_container_stopped(cz.ctx.docker.clone(), container.id.clone());
+    // Only a launch that got as far as an executor can have started a task container; a
+    // launch that failed before (fetch, pull) leaves no docker call running behind it.
+    let record = container.snapshot().record;
+    if record.executor_pid.is_some() || record.executor_container.is_some() {
+        ensure_task_container_stopped(cz.ctx.docker.clone(), container.id.clone());
+    }
     tracing::info!(container_id = %container.id, state = %termination.state,
         exit_code = termination.exit_code, "container ended");
     container.terminate(termination);
