@@ -744,13 +744,15 @@ fn idle_sockets_do_not_starve_health_or_executors_and_are_closed() {
     // TASK_RUNNING): it is still subscribed, so the kill reaches it and its updates come
     // back on the same connections.
     std::thread::sleep(std::time::Duration::from_secs(3));
-    let out = d.ok(&["kill", &cid, "--grace_period", "5secs"]);
-    assert!(out.contains("TASK_KILLED"), "{out}\n{}", d.log());
+    // Read before the kill: once the task is killed the executor exits, and its leaving
+    // is logged as a disconnection too.
     let log = d.log();
     assert!(
         !log.contains("executor disconnected"),
         "the executor lost its connection:\n{log}"
     );
+    let out = d.ok(&["kill", &cid, "--grace_period", "5secs"]);
+    assert!(out.contains("TASK_KILLED"), "{out}\n{}", d.log());
     let executor_log = std::fs::read_to_string(d.sandbox(&cid).join("stderr")).unwrap_or_default();
     assert!(
         !executor_log.contains("disconnected from the agent"),
