@@ -558,16 +558,18 @@ async fn pull(
     let Some(image) = spec.image() else {
         return Ok(());
     };
-    let config_home = match &flags.docker_config {
-        Some(flag) => Some(
-            DockerConfig::parse(flag)
-                .and_then(|c| c.materialize())
-                .map_err(|e| RunError::DockerConfig(Box::new(e)))?,
-        ),
+    let flag = match &flags.docker_config {
+        Some(flag) => {
+            Some(DockerConfig::parse(flag).map_err(|e| RunError::DockerConfig(Box::new(e)))?)
+        }
         None => None,
     };
+    // The private copy of the credentials lives until the end of this function: removed
+    // once the pull has ended, whichever way.
+    let credentials = docker_cli::pull_credentials(sandbox, flag.as_ref())
+        .map_err(|e| RunError::DockerConfig(Box::new(e)))?;
     let options = PullOptions {
-        home: Some(docker_cli::pull_home(sandbox, config_home.as_ref())),
+        home: Some(docker_cli::pull_home(sandbox, credentials.as_ref())),
         docker_config_dir: None,
         deadline: flags.docker_pull_timeout.to_std(),
         no_progress_deadline: flags.docker_pull_stall_timeout.to_std(),
