@@ -557,3 +557,62 @@ fn a_full_disk_is_reported_once_and_leaves_nothing() {
     assert!(stdout.lines().any(|l| l == "left:"), "{stdout}");
     assert!(!test_rig::container_exists(&format!("mesos-{cid}")));
 }
+
+/// A docker container already named `mesos-<id>` (or `mesos-<id>.executor`), a leftover or
+/// someone else's, is never adopted: `run` refuses before creating anything, says which
+/// container and what to do, and leaves that container as it was.
+#[test]
+fn a_container_already_named_for_the_id_is_refused_and_left_alone() {
+    test_rig::require_docker();
+    let root = tempfile::tempdir().unwrap();
+    std::fs::write(root.path().join("task.json"), GOOD).unwrap();
+    for suffix in ["", ".executor"] {
+        let cid = format!("bad-{}", uuid_like());
+        let name = format!("mesos-{cid}{suffix}");
+        let _other = test_rig::ContainerGuard(name.clone());
+        let id = test_rig::docker(&[
+            "run",
+            "-d",
+            "--name",
+            &name,
+            test_rig::BUSYBOX_IMAGE,
+            "sleep",
+            "600",
+        ]);
+        let work = root.path().join(format!("work{suffix}"));
+        let out = Command::new(BIN)
+            .arg(format!("--work_dir={}", work.display()))
+            .arg("run")
+            .arg(root.path().join("task.json"))
+            .args(["--container_id", &cid, "--json"])
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(125), "{stderr}");
+        assert!(
+            stderr.contains(&format!(
+                "container id '{cid}' cannot be used: a docker container named '{name}' already exists (running, id {}",
+                &id.trim()[..12]
+            )),
+            "{stderr}"
+        );
+        assert!(
+            stderr.contains(&format!(
+                "remove it (docker rm -f {name}) or give another container id"
+            )),
+            "{stderr}"
+        );
+        assert!(
+            out.stdout.is_empty(),
+            "{}",
+            String::from_utf8_lossy(&out.stdout)
+        );
+        assert!(!work.join("sandboxes").join(&cid).exists());
+        let state = test_rig::docker(&["inspect", "-f", "{{.Id}} {{.State.Running}}", &name]);
+        assert_eq!(
+            state.trim(),
+            format!("{} true", id.trim()),
+            "{name} was touched"
+        );
+    }
+}

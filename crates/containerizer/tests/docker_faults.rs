@@ -103,3 +103,82 @@ fn a_hung_image_inspect_is_killed_with_its_children_and_fails_the_launch_without
     );
     assert!(!test_rig::container_exists(&format!("mesos-{cid}")));
 }
+
+/// Another container takes the name `mesos-<id>` after the launch checked it was free and
+/// before the task's `docker run` (a wrapper creates it right then): the task fails with
+/// docker's reason, and that container is neither reported as the task's, nor stopped, nor
+/// removed, by the executor or by the containerizer cleaning up after it.
+#[test]
+fn a_name_taken_just_before_docker_run_is_not_adopted_nor_removed() {
+    test_rig::require_docker();
+    let dir = tempfile::tempdir().unwrap();
+    let cid = test_rig::unique_name("race-");
+    let name = format!("mesos-{cid}");
+    let _other = test_rig::ContainerGuard(name.clone());
+    let wrapper = dir.path().join("docker");
+    write_script(
+        &wrapper,
+        &format!(
+            "#!/bin/sh\ncase \" $* \" in\n  *\" run \"*\"--name {name} \"*) docker run -d --name {name} {image} sleep 600 > {dir}/other.id ;;\nesac\nexec docker \"$@\"\n",
+            image = test_rig::BUSYBOX_IMAGE,
+            dir = dir.path().display()
+        ),
+    );
+    let task = dir.path().join("task.json");
+    std::fs::write(
+        &task,
+        serde_json::json!({
+            "name": "raced",
+            "command": {"value": "echo ran"},
+            "container": {"type": "DOCKER", "docker": {"image": test_rig::BUSYBOX_IMAGE}}
+        })
+        .to_string(),
+    )
+    .unwrap();
+    let work = dir.path().join("work");
+    let child = Command::new(BIN)
+        .arg(format!("--work_dir={}", work.display()))
+        .arg(format!("--launcher_dir={}", launcher_dir().display()))
+        .arg(format!("--docker={}", wrapper.display()))
+        .args([
+            "run",
+            task.to_str().unwrap(),
+            "--container_id",
+            &cid,
+            "--json",
+        ])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let out = test_rig::wait_bounded(child, Duration::from_secs(120));
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(125), "{stderr}");
+    let updates: Vec<serde_json::Value> = text(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let states: Vec<&str> = updates
+        .iter()
+        .map(|u| u["state"].as_str().unwrap())
+        .collect();
+    assert_eq!(states, ["TASK_STARTING", "TASK_FAILED"], "{updates:?}");
+    let message = updates[1]["message"].as_str().unwrap();
+    assert!(
+        message.contains(&format!("\"/{name}\" is already in use")),
+        "{message}"
+    );
+    let other = std::fs::read_to_string(dir.path().join("other.id")).unwrap();
+    let state = test_rig::docker(&["inspect", "-f", "{{.Id}} {{.State.Running}}", &name]);
+    assert_eq!(
+        state.trim(),
+        format!("{} true", other.trim()),
+        "the other container was touched"
+    );
+    assert!(
+        !std::fs::read_to_string(work.join("sandboxes").join(&cid).join("stdout"))
+            .unwrap_or_default()
+            .contains("ran")
+    );
+}

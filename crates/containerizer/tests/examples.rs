@@ -420,3 +420,268 @@ fn sleep_is_killed_gracefully_on_ctrl_c_and_env_values_stay_off_argv() {
     assert_eq!(out.status.code(), Some(0));
     run.assert_no_container();
 }
+
+/// The updates `run --json` printed, one JSON object a line.
+fn json_updates(out: &Output) -> Vec<serde_json::Value> {
+    text(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .collect()
+}
+
+/// A launch that fails before the container exists (a fetch, a pull) is a status update, as
+/// the agent sends it to the framework: `run --json` prints it, then says why on stderr and
+/// exits 125.
+#[test]
+fn a_launch_failure_is_printed_as_the_agents_update() {
+    let dir = tempfile::tempdir().unwrap();
+    let fetch = dir.path().join("fetch.json");
+    std::fs::write(
+        &fetch,
+        serde_json::json!({
+            "name": "unfetchable",
+            "command": {"value": "true", "uris": [{"value": "http://127.0.0.1:1/nothing.tar.gz"}]},
+            "container": {"type": "DOCKER", "docker": {"image": test_rig::BUSYBOX_IMAGE}}
+        })
+        .to_string(),
+    )
+    .unwrap();
+    let pull = dir.path().join("pull.json");
+    let image = format!(
+        "{}/mesos-test/does-not-exist:latest",
+        test_rig::OPEN_REGISTRY
+    );
+    std::fs::write(
+        &pull,
+        serde_json::json!({
+            "name": "unpullable",
+            "command": {"value": "true"},
+            "container": {"type": "DOCKER", "docker": {"image": image}}
+        })
+        .to_string(),
+    )
+    .unwrap();
+    for (task, cause) in [
+        (fetch, "Failed to fetch all URIs for container '{cid}'"),
+        (pull, "Failed to pull image '{image}' for container '{cid}'"),
+    ] {
+        let run = Run::new();
+        let cause = cause
+            .replace("{cid}", &run.container_id)
+            .replace("{image}", &image);
+        let child = run.command_with(&task, &[], &["--json"]).spawn().unwrap();
+        let out = test_rig::wait_bounded(child, Duration::from_secs(180));
+        assert_eq!(out.status.code(), Some(125), "{}", text(&out.stderr));
+        let updates = json_updates(&out);
+        assert_eq!(updates.len(), 1, "{updates:?}");
+        let update = &updates[0];
+        assert_eq!(update["state"], "TASK_FAILED", "{update}");
+        assert_eq!(
+            update["reason"], "REASON_CONTAINER_LAUNCH_FAILED",
+            "{update}"
+        );
+        assert_eq!(update["source"], "SOURCE_AGENT", "{update}");
+        let message = update["message"].as_str().unwrap();
+        let expected = format!("Failed to launch container: {cause}");
+        assert!(message.starts_with(&expected), "{message}");
+        let stderr = text(&out.stderr);
+        assert!(
+            stderr.contains(&format!(
+                "error: container {} did not start: {expected}",
+                run.container_id
+            )),
+            "{stderr}"
+        );
+        run.assert_no_container();
+    }
+}
+
+/// An option docker refuses (here a network it does not know) fails the task at once with
+/// docker's own reason in the update, and exit code 125 as `docker run`'s.
+#[test]
+fn a_network_docker_does_not_know_fails_the_task_with_dockers_reason() {
+    let network = test_rig::unique_name("nosuchnet-");
+    let dir = tempfile::tempdir().unwrap();
+    let task = dir.path().join("task.json");
+    std::fs::write(
+        &task,
+        serde_json::json!({
+            "name": "unknown-network",
+            "command": {"value": "echo ran"},
+            "container": {"type": "DOCKER", "docker": {"image": test_rig::BUSYBOX_IMAGE, "network": "USER"},
+                          "network_infos": [{"name": network}]}
+        })
+        .to_string(),
+    )
+    .unwrap();
+    let run = Run::new();
+    let child = run.command_with(&task, &[], &["--json"]).spawn().unwrap();
+    let out = test_rig::wait_bounded(child, Duration::from_secs(180));
+    assert_eq!(out.status.code(), Some(125), "{}", text(&out.stderr));
+    let updates = json_updates(&out);
+    let states: Vec<&str> = updates
+        .iter()
+        .map(|u| u["state"].as_str().unwrap())
+        .collect();
+    assert_eq!(states, ["TASK_STARTING", "TASK_FAILED"], "{updates:?}");
+    let message = updates[1]["message"].as_str().unwrap();
+    assert!(
+        message.starts_with("Container exited with status 125: "),
+        "{message}"
+    );
+    assert!(
+        message.contains(&format!("network {network} not found")),
+        "{message}"
+    );
+    assert!(!run.sandbox_file("stdout").contains("ran"));
+    run.assert_no_container();
+}
+
+/// A uniquely tagged copy of busybox in the htpasswd registry, absent locally; removed
+/// locally on drop. Unique, so that no other test's private image is disturbed.
+struct PrivateCopy {
+    image: String,
+}
+
+impl PrivateCopy {
+    fn push() -> Self {
+        let image = format!(
+            "{}/mesos-test/fetched-credentials:{}",
+            test_rig::AUTH_REGISTRY,
+            test_rig::unique_name("t")
+        );
+        test_rig::docker(&["tag", test_rig::BUSYBOX_IMAGE, &image]);
+        let login = tempfile::tempdir().unwrap();
+        std::fs::write(
+            login.path().join("config.json"),
+            test_rig::auth_docker_config_json(),
+        )
+        .unwrap();
+        let out = Command::new("docker")
+            .arg("--config")
+            .arg(login.path())
+            .args(["push", &image])
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        let copy = PrivateCopy { image };
+        assert!(out.status.success(), "push: {}", text(&out.stderr));
+        copy.remove_local();
+        copy
+    }
+
+    fn remove_local(&self) {
+        let _ = Command::new("docker")
+            .args(["rmi", &self.image])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status();
+    }
+}
+
+impl Drop for PrivateCopy {
+    fn drop(&mut self) {
+        self.remove_local();
+    }
+}
+
+/// The docker CLIs on this machine: the first on PATH (28.x, which reads no `.dockercfg`)
+/// and Debian's `/usr/bin/docker` (20.10, which does), when they differ.
+fn docker_clis() -> Vec<String> {
+    let mut clis = vec!["docker".to_string()];
+    let version = |cli: &str| {
+        Command::new(cli)
+            .arg("--version")
+            .output()
+            .map(|o| text(&o.stdout))
+            .unwrap_or_default()
+    };
+    if Path::new("/usr/bin/docker").exists() && version("/usr/bin/docker") != version("docker") {
+        clis.push("/usr/bin/docker".to_string());
+    } else {
+        eprintln!("note: only one docker CLI here; the .dockercfg test runs with it alone");
+    }
+    clis
+}
+
+/// Mesos's documented way to a private registry — a `.dockercfg` fetched into the sandbox
+/// (or a `.docker/config.json`) — pulls with today's docker CLI as with older ones; the
+/// copy of the credentials made for the pull is gone afterwards, and the password reaches
+/// no output.
+#[test]
+fn a_docker_config_fetched_into_the_sandbox_pulls_with_every_docker_cli() {
+    let json: serde_json::Value =
+        serde_json::from_str(&test_rig::auth_docker_config_json()).unwrap();
+    let files = tempfile::tempdir().unwrap();
+    // The old format, as Mesos's documentation shows it.
+    let dockercfg = files.path().join(".dockercfg");
+    std::fs::write(&dockercfg, json["auths"].to_string()).unwrap();
+    let config_json = files.path().join("config.json");
+    std::fs::write(&config_json, json.to_string()).unwrap();
+    for cli in docker_clis() {
+        for (uri, output_file) in [
+            (&dockercfg, None),
+            (&config_json, Some(".docker/config.json")),
+        ] {
+            let copy = PrivateCopy::push();
+            let mut fetched = serde_json::json!({"value": format!("file://{}", uri.display())});
+            if let Some(file) = output_file {
+                fetched["output_file"] = file.into();
+            }
+            let task = files.path().join("task.json");
+            std::fs::write(
+                &task,
+                serde_json::json!({
+                    "name": "fetched-credentials",
+                    "command": {"value": "echo pulled with the sandbox credentials", "uris": [fetched]},
+                    "container": {"type": "DOCKER", "docker": {"image": copy.image}}
+                })
+                .to_string(),
+            )
+            .unwrap();
+            let tmp = tempfile::tempdir().unwrap();
+            let run = Run::new();
+            let child = run
+                .command(&task, &[format!("--docker={cli}")])
+                .env("TMPDIR", tmp.path())
+                .spawn()
+                .unwrap();
+            let out = test_rig::wait_bounded(child, Duration::from_secs(180));
+            let what = format!("{cli}, {}", uri.display());
+            assert_eq!(
+                out.status.code(),
+                Some(0),
+                "{what}: {}{}",
+                text(&out.stdout),
+                text(&out.stderr)
+            );
+            assert!(
+                run.sandbox_file("stdout")
+                    .contains("pulled with the sandbox credentials"),
+                "{what}"
+            );
+            let left: Vec<_> = std::fs::read_dir(tmp.path())
+                .unwrap()
+                .map(|e| e.unwrap().file_name())
+                .filter(|n| n.to_string_lossy().starts_with("mesos-docker-config-"))
+                .collect();
+            assert!(
+                left.is_empty(),
+                "{what}: credentials left in TMPDIR: {left:?}"
+            );
+            let password = test_rig::AUTH_PASSWORD;
+            let token = json["auths"][test_rig::AUTH_REGISTRY]["auth"]
+                .as_str()
+                .unwrap();
+            for output in [
+                text(&out.stdout),
+                text(&out.stderr),
+                run.sandbox_file("stderr"),
+            ] {
+                assert!(!output.contains(password), "{what}: password in an output");
+                assert!(!output.contains(token), "{what}: credentials in an output");
+            }
+            run.assert_no_container();
+        }
+    }
+}

@@ -416,6 +416,77 @@ fn exit_codes_launch_failures_and_bad_calls() {
     );
 }
 
+/// `GET /api/v1/updates?container_id=ID` read to its end (it ends with the container).
+fn update_stream_of(d: &Daemon, cid: &str) -> String {
+    let mut stream = TcpStream::connect(("127.0.0.1", d.port)).unwrap();
+    stream.set_read_timeout(Some(LIMIT)).unwrap();
+    write!(
+        stream,
+        "GET /api/v1/updates?container_id={cid} HTTP/1.1\r\nHost: test\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).unwrap();
+    answer
+}
+
+/// A launch that fails before the container exists reaches the update stream as the agent
+/// reports it (TASK_FAILED, REASON_CONTAINER_LAUNCH_FAILED, "Failed to launch container:
+/// ..."); a container name that is taken is refused before anything is created, and the
+/// container that holds it is left alone.
+#[test]
+fn launch_failures_reach_the_update_stream_and_taken_names_are_refused() {
+    let d = Daemon::start(&[]);
+    let missing = json!({
+        "command": {"value": "true"},
+        "container": {"type": "DOCKER", "docker": {"image": format!("{}/mesos-test/does-not-exist:latest", test_rig::OPEN_REGISTRY)}}
+    });
+    let cid = test_rig::unique_name("srv-");
+    d.launch_raw(missing, &cid);
+    let stream = update_stream_of(&d, &cid);
+    let update: Value = stream
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .find(|u| u["status"]["state"] == "TASK_FAILED")
+        .unwrap_or_else(|| panic!("no TASK_FAILED in the stream: {stream}"));
+    assert_eq!(update["container_id"], cid.as_str());
+    assert_eq!(update["status"]["reason"], "REASON_CONTAINER_LAUNCH_FAILED");
+    assert_eq!(update["status"]["source"], "SOURCE_AGENT");
+    let message = update["status"]["message"].as_str().unwrap();
+    assert!(
+        message.starts_with("Failed to launch container: Failed to pull image '127.0.0.1:5000/mesos-test/does-not-exist:latest'"),
+        "{message}"
+    );
+    assert_eq!(d.cli(&["wait", &cid]).status.code(), Some(125));
+
+    // A docker container already named for the id: 409 naming it, nothing created.
+    let cid = test_rig::unique_name("srv-");
+    let name = format!("mesos-{cid}");
+    let _other = test_rig::ContainerGuard(name.clone());
+    let before = test_rig::docker(&[
+        "run",
+        "-d",
+        "--name",
+        &name,
+        test_rig::BUSYBOX_IMAGE,
+        "sleep",
+        "600",
+    ]);
+    let (status, body) = d.post(
+        &json!({"type": "LAUNCH_TASK", "launch_task": {"container_id": cid,
+        "task": busybox_task("t", "true")}}),
+    );
+    assert_eq!(status, 409, "{body}");
+    assert!(
+        body.contains(&format!("a docker container named '{name}' already exists")),
+        "{body}"
+    );
+    assert!(body.contains(&format!("docker rm -f {name}")), "{body}");
+    assert!(!d.sandbox(&cid).exists());
+    let after = test_rig::docker(&["inspect", "-f", "{{.Id}} {{.State.Running}}", &name]);
+    assert_eq!(after.trim(), format!("{} true", before.trim()));
+}
+
 #[test]
 fn executor_death_fails_the_task_and_removes_its_container() {
     let d = Daemon::start(&[]);

@@ -1,5 +1,6 @@
-//! Registry credentials for `docker pull`: the agent flag `--docker_config` turned into a
-//! private temporary HOME, and the choice of HOME for a pull, as Mesos makes them.
+//! Registry credentials for `docker pull`: the agent flag `--docker_config`, or a docker
+//! config fetched into the sandbox, turned into a private temporary HOME, and the choice
+//! between them (docs/private-registries.md).
 
 use std::fs::OpenOptions;
 use std::io::Write;
@@ -15,6 +16,9 @@ use crate::error::{DockerError, Result};
 #[derive(Clone, PartialEq)]
 pub struct DockerConfig {
     json: Map<String, Value>,
+    /// Read from a `config.json`: written back as one, whatever its keys (`credsStore`,
+    /// `credHelpers` and no `auths` is a valid `config.json` too).
+    config_json: bool,
 }
 
 impl std::fmt::Debug for DockerConfig {
@@ -55,7 +59,10 @@ impl DockerConfig {
         };
         // The content is secret: errors name the source and the position, never the text.
         match serde_json::from_str::<Value>(&text) {
-            Ok(Value::Object(json)) => Ok(DockerConfig { json }),
+            Ok(Value::Object(json)) => Ok(DockerConfig {
+                json,
+                config_json: false,
+            }),
             Ok(_) => Err(DockerError::invalid(
                 "--docker_config",
                 source,
@@ -74,10 +81,70 @@ impl DockerConfig {
         }
     }
 
-    /// True when the JSON has a top-level `auths` object (the `config.json` format);
-    /// otherwise it is the old `.dockercfg` format.
+    /// The docker config fetched into `sandbox`, if any: `.docker/config.json` when it
+    /// exists (the file the docker CLI reads first), else `.dockercfg`. Errors name the
+    /// file and the position in it, never its content.
+    pub fn from_sandbox(sandbox: &Path) -> Result<Option<DockerConfig>> {
+        let candidates = [
+            (Path::new(".docker/config.json"), true),
+            (Path::new(".dockercfg"), false),
+        ];
+        let Some((relative, config_json)) = candidates
+            .into_iter()
+            .find(|(relative, _)| sandbox.join(relative).is_file())
+        else {
+            return Ok(None);
+        };
+        let path = sandbox.join(relative);
+        let field = format!("{} in the sandbox", relative.display());
+        let shown = path.display().to_string();
+        // A symlink (an archive can leave one) must not lend the task credentials of the
+        // host, e.g. the agent's own `~/.docker/config.json`.
+        let inside = match (path.canonicalize(), sandbox.canonicalize()) {
+            (Ok(real), Ok(root)) => real.starts_with(root),
+            _ => false,
+        };
+        if !inside {
+            return Err(DockerError::invalid(
+                &field,
+                &shown,
+                format!(
+                    "'{shown}' leads out of the sandbox (a symlink); fetch the docker config \
+                     itself"
+                ),
+            ));
+        }
+        let text = mesos_types::input::read_input_file(&path).map_err(|e| {
+            DockerError::invalid(
+                &field,
+                &shown,
+                format!("Failed to read docker config file '{shown}': {e}"),
+            )
+        })?;
+        match serde_json::from_str::<Value>(&text) {
+            Ok(Value::Object(json)) => Ok(Some(DockerConfig { json, config_json })),
+            Ok(_) => Err(DockerError::invalid(
+                &field,
+                &shown,
+                "the docker config must be a JSON object; fix the file its URI points to",
+            )),
+            Err(e) => Err(DockerError::invalid(
+                &field,
+                &shown,
+                format!(
+                    "the docker config is not valid JSON (line {}, column {}); fix the file its \
+                     URI points to",
+                    e.line(),
+                    e.column()
+                ),
+            )),
+        }
+    }
+
+    /// True when the JSON has a top-level `auths` object (the `config.json` format) or was
+    /// read from a `config.json`; otherwise it is the old `.dockercfg` format.
     pub fn is_auths_format(&self) -> bool {
-        self.json.get("auths").is_some_and(Value::is_object)
+        self.config_json || self.json.get("auths").is_some_and(Value::is_object)
     }
 
     /// Writes the config into a new private (0700) temporary directory usable as HOME:
@@ -153,13 +220,28 @@ pub fn has_docker_config(dir: &Path) -> bool {
     dir.join(".docker").join("config.json").is_file() || dir.join(".dockercfg").is_file()
 }
 
-/// The HOME of a pull, as in Mesos: the sandbox, unless it has no docker config of its own
-/// and a `--docker_config` home exists, in which case that one (sandbox-fetched config
-/// wins).
-pub fn pull_home(sandbox: &Path, config_home: Option<&DockerConfigHome>) -> PathBuf {
-    match config_home {
-        Some(home) if !has_docker_config(sandbox) => home.path().to_path_buf(),
-        _ => sandbox.to_path_buf(),
+/// The credentials of a pull for a task (docs/private-registries.md): a docker config fetched into the
+/// sandbox wins over `flag` (`--docker_config`). Either is written into a private temporary
+/// HOME ([`DockerConfig::materialize`]) rather than used in place: the sandbox is not
+/// private, and a `.dockercfg` there is not read by docker CLIs from 28 on. `None`: there
+/// are no credentials (pull with the sandbox as HOME, as Mesos does).
+pub fn pull_credentials(
+    sandbox: &Path,
+    flag: Option<&DockerConfig>,
+) -> Result<Option<DockerConfigHome>> {
+    let fetched = DockerConfig::from_sandbox(sandbox)?;
+    match fetched.as_ref().or(flag) {
+        Some(config) => config.materialize().map(Some),
+        None => Ok(None),
+    }
+}
+
+/// The HOME of a pull given its credentials ([`pull_credentials`]): their private
+/// directory, else the sandbox.
+pub fn pull_home(sandbox: &Path, credentials: Option<&DockerConfigHome>) -> PathBuf {
+    match credentials {
+        Some(home) => home.path().to_path_buf(),
+        None => sandbox.to_path_buf(),
     }
 }
 
@@ -223,13 +305,94 @@ mod tests {
         assert!(err.to_string().contains("must be a JSON object"), "{err}");
     }
 
+    fn read_json(path: &Path) -> Value {
+        serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap()
+    }
+
     #[test]
-    fn sandbox_config_wins() {
+    fn sandbox_config_wins_and_is_copied_into_a_private_home() {
         let sandbox = tempfile::tempdir().unwrap();
-        let home = DockerConfig::parse("{}").unwrap().materialize().unwrap();
+        let flag = DockerConfig::parse(r#"{"auths":{"flag:5000":{"auth":"ZmxhZw=="}}}"#).unwrap();
+        let home = pull_credentials(sandbox.path(), Some(&flag))
+            .unwrap()
+            .unwrap();
+        assert_ne!(home.path(), sandbox.path());
         assert_eq!(pull_home(sandbox.path(), Some(&home)), home.path());
+        let json = read_json(&home.path().join(".docker/config.json"));
+        assert_eq!(json["auths"]["flag:5000"]["auth"], "ZmxhZw==");
+        assert!(pull_credentials(sandbox.path(), None).unwrap().is_none());
         assert_eq!(pull_home(sandbox.path(), None), sandbox.path());
-        std::fs::write(sandbox.path().join(".dockercfg"), "{}").unwrap();
-        assert_eq!(pull_home(sandbox.path(), Some(&home)), sandbox.path());
+
+        // A fetched `.dockercfg` wins, and reaches the CLI as `.docker/config.json` too.
+        std::fs::write(
+            sandbox.path().join(".dockercfg"),
+            r#"{"box:5001":{"auth":"Ym94","email":""}}"#,
+        )
+        .unwrap();
+        let home = pull_credentials(sandbox.path(), Some(&flag))
+            .unwrap()
+            .unwrap();
+        let json = read_json(&home.path().join(".docker/config.json"));
+        assert_eq!(json["auths"]["box:5001"]["auth"], "Ym94");
+        assert!(json["auths"].get("flag:5000").is_none());
+        assert_eq!(
+            read_json(&home.path().join(".dockercfg"))["box:5001"]["auth"],
+            "Ym94"
+        );
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(home.path()), 0o700);
+        assert_eq!(mode(&home.path().join(".docker/config.json")), 0o600);
+
+        // A fetched `.docker/config.json` wins over a `.dockercfg`, copied as it is (a
+        // credential helper and no `auths` included).
+        std::fs::create_dir(sandbox.path().join(".docker")).unwrap();
+        std::fs::write(
+            sandbox.path().join(".docker/config.json"),
+            r#"{"credHelpers":{"box:5001":"pass"}}"#,
+        )
+        .unwrap();
+        let home = pull_credentials(sandbox.path(), None).unwrap().unwrap();
+        let json = read_json(&home.path().join(".docker/config.json"));
+        assert_eq!(
+            json,
+            serde_json::json!({"credHelpers": {"box:5001": "pass"}})
+        );
+        assert!(!home.path().join(".dockercfg").exists());
+        let path = home.path().to_path_buf();
+        drop(home);
+        assert!(!path.exists(), "the private HOME must be removed");
+    }
+
+    #[test]
+    fn a_sandbox_config_linking_out_of_the_sandbox_is_refused() {
+        let sandbox = tempfile::tempdir().unwrap();
+        let outside = tempfile::tempdir().unwrap();
+        std::fs::write(outside.path().join("config.json"), r#"{"auths":{}}"#).unwrap();
+        std::os::unix::fs::symlink(outside.path(), sandbox.path().join(".docker")).unwrap();
+        let err = pull_credentials(sandbox.path(), None)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("leads out of the sandbox"), "{err}");
+    }
+
+    #[test]
+    fn a_bad_sandbox_config_is_named_without_its_content() {
+        let sandbox = tempfile::tempdir().unwrap();
+        std::fs::write(
+            sandbox.path().join(".dockercfg"),
+            r#"{"r": {"auth": "c2VjcmV0"#,
+        )
+        .unwrap();
+        let err = pull_credentials(sandbox.path(), None)
+            .unwrap_err()
+            .to_string();
+        assert!(err.starts_with(".dockercfg in the sandbox: "), "{err}");
+        assert!(err.contains("not valid JSON (line 1, column"), "{err}");
+        assert!(!err.contains("c2VjcmV0"), "{err}");
+        std::fs::write(sandbox.path().join(".dockercfg"), "[]").unwrap();
+        let err = pull_credentials(sandbox.path(), None)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("must be a JSON object"), "{err}");
     }
 }

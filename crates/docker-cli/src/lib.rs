@@ -36,7 +36,7 @@ pub mod update;
 pub mod version;
 pub mod wait;
 
-pub use config::{has_docker_config, pull_home, DockerConfig, DockerConfigHome};
+pub use config::{has_docker_config, pull_credentials, pull_home, DockerConfig, DockerConfigHome};
 pub use dns::{ContainerDnsInfo, Dns, DnsNetworkMode, DockerDnsInfo};
 pub use error::{DockerError, ObjectKind, Result};
 pub use exec::ExecOutput;

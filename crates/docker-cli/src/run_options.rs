@@ -164,6 +164,19 @@ impl RunCommand {
     pub fn env_names(&self) -> Vec<&str> {
         self.env.iter().map(|(k, _)| k.as_str()).collect()
     }
+
+    /// The command with `--cidfile <path>` right after `run`: docker writes the id of the
+    /// container it created there, and nothing when it created none (a name taken by
+    /// another container, an option docker refuses), so the caller can tell its own
+    /// container from another one of the same name. `path` must not exist yet.
+    pub fn with_cidfile(mut self, path: &std::path::Path) -> Self {
+        let at = usize::from(self.args.first().is_some_and(|a| a == "run"));
+        self.args.splice(
+            at..at,
+            ["--cidfile".to_string(), path.display().to_string()],
+        );
+        self
+    }
 }
 
 /// Network as computed from `DockerInfo.network` (before parameters).

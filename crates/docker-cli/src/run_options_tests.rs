@@ -994,3 +994,15 @@ fn redacted_hides_secrets_smuggled_through_parameters() {
     assert!(shown.contains("DB_PASSWORD=*** ./run"), "{shown}");
     assert!(!shown.contains("abc123") && !shown.contains("hunter2"));
 }
+
+#[test]
+fn cidfile_goes_right_after_run() {
+    let command = build_run_command(&options())
+        .unwrap()
+        .with_cidfile(std::path::Path::new("/tmp/x/cid"));
+    assert_eq!(
+        command.args.join(" "),
+        build(&options()).replacen("run ", "run --cidfile /tmp/x/cid ", 1)
+    );
+    assert!(command.args.join(" ").ends_with(TAIL));
+}

@@ -174,6 +174,69 @@ async fn auth_registry_needs_credentials() {
     docker.pull(&copy.image, true, &options).await.unwrap();
 }
 
+/// The docker CLIs here: the first on PATH (28.x reads no `~/.dockercfg`) and Debian's
+/// `/usr/bin/docker` (20.10 still does), when it is another one.
+fn docker_clis() -> Vec<Docker> {
+    let socket = Some(Path::new(DEFAULT_DOCKER_SOCKET));
+    let mut clis = vec![real_docker()];
+    let version = |cli: &str| {
+        Command::new(cli)
+            .arg("--version")
+            .output()
+            .map(|o| o.stdout)
+            .unwrap_or_default()
+    };
+    if Path::new("/usr/bin/docker").exists() && version("/usr/bin/docker") != version("docker") {
+        clis.push(Docker::new("/usr/bin/docker", socket).unwrap());
+    } else {
+        eprintln!("note: one docker CLI only; testing with it alone");
+    }
+    clis
+}
+
+/// Mesos's way to a private registry, a `.dockercfg` (or `.docker/config.json`) fetched
+/// into the sandbox, works with every docker CLI once translated into a private HOME; in
+/// place (HOME = the sandbox) a `.dockercfg` is lost on today's CLI.
+#[tokio::test]
+async fn a_sandbox_docker_config_pulls_with_every_docker_cli() {
+    let (_push_home, push_dir) = auth_config_dir();
+    let json: serde_json::Value =
+        serde_json::from_str(&test_rig::auth_docker_config_json()).unwrap();
+    for docker in docker_clis() {
+        let copy = PushedCopy::new(test_rig::AUTH_REGISTRY, "sandboxcfg", Some(&push_dir));
+        let sandbox = tempfile::tempdir().unwrap();
+        std::fs::write(sandbox.path().join(".dockercfg"), json["auths"].to_string()).unwrap();
+        let credentials = pull_credentials(sandbox.path(), None).unwrap().unwrap();
+        let options = PullOptions {
+            home: Some(pull_home(sandbox.path(), Some(&credentials))),
+            ..Default::default()
+        };
+        assert_ne!(options.home.as_deref(), Some(sandbox.path()));
+        let program = docker.program().display().to_string();
+        docker
+            .pull(&copy.image, true, &options)
+            .await
+            .unwrap_or_else(|e| panic!("{program}, .dockercfg: {e}"));
+        let private = credentials.path().to_path_buf();
+        drop(credentials);
+        assert!(!private.exists(), "the private HOME is removed");
+        copy.remove_local();
+
+        std::fs::remove_file(sandbox.path().join(".dockercfg")).unwrap();
+        std::fs::create_dir(sandbox.path().join(".docker")).unwrap();
+        std::fs::write(sandbox.path().join(".docker/config.json"), json.to_string()).unwrap();
+        let credentials = pull_credentials(sandbox.path(), None).unwrap().unwrap();
+        let options = PullOptions {
+            home: Some(pull_home(sandbox.path(), Some(&credentials))),
+            ..Default::default()
+        };
+        docker
+            .pull(&copy.image, true, &options)
+            .await
+            .unwrap_or_else(|e| panic!("{program}, .docker/config.json: {e}"));
+    }
+}
+
 #[tokio::test]
 async fn the_fixture_private_image_needs_credentials() {
     let docker = real_docker();

@@ -30,8 +30,15 @@ const TERMINAL_ACK_TIMEOUT: Duration = Duration::from_secs(60);
 const INSPECT_TIMEOUT: Duration = Duration::from_secs(5);
 /// Where the agent's docker socket normally is (`--docker_socket` default).
 const DEFAULT_DOCKER_SOCKET: &str = "/var/run/docker.sock";
-/// How long the end of the task waits for a pending inspect (so RUNNING precedes the end).
+/// How long the end of the task waits for its last inspect (so RUNNING precedes the end).
 const INSPECT_SETTLE: Duration = Duration::from_secs(5);
+/// How much of `docker run`'s stderr is kept: when the container never started, all of it
+/// is docker's own error, which the terminal update then carries.
+const STDERR_HEAD: usize = 4096;
+/// How long after `docker run` exited its stderr may take to reach its end.
+const STDERR_DRAIN: Duration = Duration::from_secs(2);
+/// The longest docker error a status message carries.
+const DOCKER_ERROR_MAX: usize = 1024;
 /// First inspect poll interval; doubles up to [`INSPECT_POLL_MAX`].
 const INSPECT_POLL_MIN: Duration = Duration::from_millis(25);
 const INSPECT_POLL_MAX: Duration = Duration::from_millis(500);
@@ -56,8 +63,8 @@ pub(crate) fn now_secs() -> f64 {
 #[derive(Debug)]
 pub enum Msg {
     Agent(AgentMsg),
-    /// `docker run` returned.
-    RunExited(Result<ExitStatus, String>),
+    /// `docker run` returned, with the start of what it wrote to stderr.
+    RunExited(Result<ExitStatus, String>, Vec<u8>),
     /// The inspect loop finished: the started container, or a hard failure.
     Inspected(Result<Box<Container>, String>),
     /// The inspect did not settle in time after the container ended.
@@ -116,6 +123,14 @@ struct Task {
     /// `docker run`'s status once it returned, while waiting for inspect to settle.
     exit: Option<Result<ExitStatus, String>>,
     terminal_sent: bool,
+    /// Where `docker run` writes the id of the container it created (`--cidfile`); only a
+    /// container of that id is ours, whatever else carries the name.
+    cidfile: Option<tempfile::TempDir>,
+    /// The id of the container `docker run` created, once it returned; `None` then means
+    /// it created none.
+    docker_id: Option<String>,
+    /// Docker's error line, when `docker run` returned without the container having run.
+    docker_error: Option<String>,
 }
 
 /// The executor's state.
@@ -193,7 +208,7 @@ impl Runner {
                 self.exit_code = 1;
                 return self.begin_shutdown();
             }
-            Msg::RunExited(status) => self.on_run_exited(status),
+            Msg::RunExited(status, stderr_head) => self.on_run_exited(status, stderr_head),
             Msg::Inspected(result) => self.on_inspected(result),
             Msg::InspectSettleTimeout => {
                 if let Some(t) = &mut self.task {
@@ -232,14 +247,18 @@ impl Runner {
             Msg::ShutdownDeadline => {
                 // Exit once the container is gone, acknowledged or not.
                 self.force_exit = true;
-                if self.task.as_ref().is_some_and(|t| !t.terminated) {
+                if let Some(t) = self.task.as_ref().filter(|t| !t.terminated) {
                     tracing::error!("the container did not stop within the shutdown grace period; removing it by force");
                     self.exit_code = 1;
+                    // Only the container `docker run` created; none yet: nothing to remove.
+                    let Some(id) = t.cidfile.as_ref().and_then(|d| created_id(d.path())) else {
+                        self.removed = true;
+                        return self.maybe_exit();
+                    };
                     let docker = self.docker.clone();
-                    let name = self.flags.container.clone();
                     let tx = self.tx.clone();
                     tokio::spawn(async move {
-                        if let Err(e) = docker.rm(&name, true).await {
+                        if let Err(e) = docker.rm(&id, true).await {
                             tracing::error!(error = %e, "docker rm -f -v failed");
                         }
                         let _ = tx.send(Msg::RemoveDone);
@@ -382,6 +401,9 @@ impl Runner {
             stop_grace: Duration::ZERO,
             exit: None,
             terminal_sent: false,
+            cidfile: None,
+            docker_id: None,
+            docker_error: None,
         });
         let t = self.task.as_mut().expect("just set");
         if let Some(max) = t.info.max_completion_time {
@@ -421,10 +443,27 @@ impl Runner {
                 return;
             }
         };
+        let cid_dir = match tempfile::Builder::new()
+            .prefix("mesos-docker-cid-")
+            .tempdir()
+        {
+            Ok(dir) => dir,
+            Err(e) => {
+                self.fail_before_run(format!(
+                    "Failed to run docker container: cannot create a temporary directory for \
+                     docker run's --cidfile: {e}"
+                ));
+                return;
+            }
+        };
+        let cidfile = cid_dir.path().join("cid");
+        let command = command.with_cidfile(&cidfile);
+        // stderr passes through us to ours (the sandbox's), its start kept: docker's own
+        // error when the container never starts.
         let mut run = match self.docker.run(
             &command,
             std::process::Stdio::inherit(),
-            std::process::Stdio::inherit(),
+            std::process::Stdio::piped(),
         ) {
             Ok(run) => run,
             Err(e) => {
@@ -432,30 +471,50 @@ impl Runner {
                 return;
             }
         };
+        let stderr = run.take_stderr().and_then(|p| p.into_owned_fd().ok());
+        // A thread of its own, not the runtime's blocking pool: the executor's exit must not
+        // wait for a `docker run` that outlives it.
+        let (head_tx, head_rx) = tokio::sync::oneshot::channel();
+        let copier = std::thread::Builder::new()
+            .name("docker-run-stderr".into())
+            .spawn(move || {
+                let _ = head_tx.send(tee_stderr(stderr));
+            });
+        if let Err(e) = copier {
+            tracing::warn!(error = %e, "cannot start the thread copying docker run's stderr");
+        }
         let tx = self.tx.clone();
         tokio::spawn(async move {
             let status = run.wait_status().await.map_err(|e| e.to_string());
-            let _ = tx.send(Msg::RunExited(status));
+            let head = match tokio::time::timeout(STDERR_DRAIN, head_rx).await {
+                Ok(Ok(head)) => head,
+                _ => Vec::new(),
+            };
+            let _ = tx.send(Msg::RunExited(status, head));
         });
         // Inspect until the container has started, quickly at first; `docker run` ending
-        // (the task's end) settles this loop from the other side.
+        // (the task's end) settles this loop from the other side. By the id `docker run`
+        // wrote, never by the name: a container of that name that it did not create (a
+        // leftover, someone else's) is not our task's.
         let docker = self.docker.clone();
-        let name = self.flags.container.clone();
+        let cid_path = cidfile.clone();
         let tx = self.tx.clone();
         let handle = tokio::spawn(async move {
             let mut pause = INSPECT_POLL_MIN;
             loop {
-                match docker.inspect_container(&name).await {
-                    Ok(container) if container.started => {
-                        let _ = tx.send(Msg::Inspected(Ok(Box::new(container))));
-                        return;
+                if let Some(id) = created_id_in(&cid_path) {
+                    match docker.inspect_container(&id).await {
+                        Ok(container) if container.started => {
+                            let _ = tx.send(Msg::Inspected(Ok(Box::new(container))));
+                            return;
+                        }
+                        Ok(_) => {}
+                        Err(e @ DockerError::Parse { .. }) => {
+                            let _ = tx.send(Msg::Inspected(Err(e.to_string())));
+                            return;
+                        }
+                        Err(e) => tracing::debug!(error = %e, "container not inspectable yet"),
                     }
-                    Ok(_) => {}
-                    Err(e @ DockerError::Parse { .. }) => {
-                        let _ = tx.send(Msg::Inspected(Err(e.to_string())));
-                        return;
-                    }
-                    Err(e) => tracing::debug!(error = %e, "container not inspectable yet"),
                 }
                 tokio::time::sleep(pause).await;
                 pause = (pause * 2).min(INSPECT_POLL_MAX);
@@ -463,6 +522,7 @@ impl Runner {
         });
         if let Some(t) = &mut self.task {
             t.inspect = Some(handle);
+            t.cidfile = Some(cid_dir);
         }
     }
 
@@ -492,7 +552,7 @@ impl Runner {
             }
             // A container that already ended has still run: TASK_RUNNING goes out before
             // the terminal update (which waits for this inspect), as a user expects.
-            Ok(container) if !t.killed => {
+            Ok(container) if !t.killed && container.started => {
                 t.pid = container.pid.map(|p| p as i32);
                 t.network_info = network_info(&t.info, &container);
                 let still_running = !t.terminated;
@@ -698,7 +758,7 @@ impl Runner {
         None
     }
 
-    fn on_run_exited(&mut self, status: Result<ExitStatus, String>) {
+    fn on_run_exited(&mut self, status: Result<ExitStatus, String>, stderr_head: Vec<u8>) {
         let Some(t) = &mut self.task else { return };
         if t.terminated {
             return;
@@ -717,8 +777,36 @@ impl Runner {
         if let Some(h) = t.completion.take() {
             h.abort();
         }
-        if t.inspect.is_some() {
+        // `docker run`'s own result first: no id in the cidfile, no container created (a
+        // name taken by another container, an option docker refused). Then nothing is
+        // looked up, stopped or removed by name, and nothing is waited for.
+        t.docker_id = t.cidfile.take().and_then(|d| created_id(d.path()));
+        t.docker_error = docker_error_line(&stderr_head);
+        let Some(id) = t.docker_id.clone() else {
+            if let Some(h) = t.inspect.take() {
+                h.abort();
+            }
+            t.pending_kill = None;
             t.exit = Some(status);
+            self.send_terminal(None);
+            return;
+        };
+        if let Some(h) = t.inspect.take() {
+            // Not seen started yet: one look now tells whether it ran (TASK_RUNNING first)
+            // or never started (then docker's error is the news), without waiting on the
+            // polling loop.
+            h.abort();
+            t.exit = Some(status);
+            let docker = self.docker.clone();
+            let tx = self.tx.clone();
+            t.inspect = Some(tokio::spawn(async move {
+                let inspected = docker
+                    .inspect_container(&id)
+                    .await
+                    .map(Box::new)
+                    .map_err(|e| e.to_string());
+                let _ = tx.send(Msg::Inspected(inspected));
+            }));
             let tx = self.tx.clone();
             tokio::spawn(async move {
                 tokio::time::sleep(INSPECT_SETTLE).await;
@@ -734,10 +822,13 @@ impl Runner {
         let Some(t) = &mut self.task else { return };
         t.exit = Some(status);
         let docker = self.docker.clone();
-        let name = self.flags.container.clone();
+        let target = t
+            .docker_id
+            .clone()
+            .unwrap_or_else(|| self.flags.container.clone());
         let tx = self.tx.clone();
         tokio::spawn(async move {
-            let container = settle_container(&docker, &name).await.map(Box::new);
+            let container = settle_container(&docker, &target).await.map(Box::new);
             let _ = tx.send(Msg::FinalInspect(container));
         });
     }
@@ -750,8 +841,11 @@ impl Runner {
         t.terminal_sent = true;
         let oom = container.is_some_and(|c| c.oom_killed);
         // A container that never started (bad command, runtime error) has no exit code of
-        // its own: docker run's 125/126/127 stands.
+        // its own: docker run's 125/126/127 stands, and docker's error says why.
         let container_code = container.filter(|c| c.started).and_then(|c| c.exit_code);
+        let never_started = t.docker_id.is_none() || container.is_some_and(|c| !c.started);
+        let docker_error = t.docker_error.take().filter(|_| never_started);
+        let docker_id = t.docker_id.clone();
         let status = match (t.exit.take(), container_code) {
             // The container's own end wins over what its `docker run` client said: the client
             // exits 125 when it loses the daemon, while the container runs on.
@@ -773,7 +867,10 @@ impl Runner {
             None => s.message = Some("Failed to get exit status of container".into()),
             Some(Err(e)) => s.message = Some(format!("Failed to run docker container: {e}")),
             Some(Ok(exit)) => {
-                let text = format!("Container {}", health::describe_status(exit));
+                let mut text = format!("Container {}", health::describe_status(exit));
+                if let Some(error) = docker_error {
+                    text = format!("{text}: {error}");
+                }
                 if by_completion {
                     s.reason = Some(Reason::MaxCompletionTimeReached);
                 } else if killed {
@@ -794,12 +891,16 @@ impl Runner {
         }
         tracing::info!(state = %s.state, message = s.message.as_deref().unwrap_or(""), "task ended");
         self.send_terminal_status(s);
-        // Remove the container (and its anonymous volumes) now that it has ended.
+        // Remove the container (and its anonymous volumes) now that it has ended: the one
+        // `docker run` created, none when it created none.
+        let Some(id) = docker_id else {
+            self.removed = true;
+            return;
+        };
         let docker = self.docker.clone();
-        let name = self.flags.container.clone();
         let tx = self.tx.clone();
         tokio::spawn(async move {
-            if let Err(e) = docker.rm(&name, false).await {
+            if let Err(e) = docker.rm(&id, false).await {
                 tracing::warn!(error = %e, "docker rm -v failed");
             }
             let _ = tx.send(Msg::RemoveDone);
@@ -838,6 +939,63 @@ fn redact_env_values(inspect: &serde_json::Value) -> serde_json::Value {
         }
     }
     inspect
+}
+
+/// The id `docker run --cidfile` wrote into the directory `dir`, if it created a container.
+fn created_id(dir: &std::path::Path) -> Option<String> {
+    created_id_in(&dir.join("cid"))
+}
+
+fn created_id_in(cidfile: &std::path::Path) -> Option<String> {
+    let id = std::fs::read_to_string(cidfile).ok()?;
+    let id = id.trim();
+    (!id.is_empty()).then(|| id.to_string())
+}
+
+/// Copies `docker run`'s stderr to ours until its end; returns its first [`STDERR_HEAD`]
+/// bytes. A failing write to our stderr stops the copy, never the draining, so that docker
+/// is not blocked on a full pipe.
+fn tee_stderr(pipe: Option<std::os::fd::OwnedFd>) -> Vec<u8> {
+    use std::io::{Read, Write};
+    let Some(pipe) = pipe else {
+        return Vec::new();
+    };
+    let mut pipe = std::fs::File::from(pipe);
+    let mut head = Vec::new();
+    let mut buf = vec![0u8; 64 * 1024];
+    let mut copying = true;
+    loop {
+        let n = match pipe.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(_) => break,
+        };
+        let keep = n.min(STDERR_HEAD - head.len());
+        head.extend_from_slice(&buf[..keep]);
+        if copying && std::io::stderr().write_all(&buf[..n]).is_err() {
+            copying = false;
+        }
+    }
+    head
+}
+
+/// Docker's reason from the start of `docker run`'s stderr: its first non-empty line
+/// (`docker: Error response from daemon: ...`, or the CLI's complaint about an option),
+/// redacted and bounded.
+fn docker_error_line(stderr_head: &[u8]) -> Option<String> {
+    let text = String::from_utf8_lossy(stderr_head);
+    let line = text.lines().map(str::trim).find(|l| !l.is_empty())?;
+    let mut line = docker_cli::redact::redact_text(line, &[]);
+    if line.len() > DOCKER_ERROR_MAX {
+        let mut end = DOCKER_ERROR_MAX;
+        while !line.is_char_boundary(end) {
+            end -= 1;
+        }
+        line.truncate(end);
+        line.push_str("...");
+    }
+    Some(line)
 }
 
 /// How long the end of a task waits for an unreachable Docker daemon to come back.
@@ -917,6 +1075,29 @@ fn network_info(task: &TaskInfo, container: &Container) -> Option<NetworkInfo> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn docker_error_is_the_first_line_bounded() {
+        let out = b"\ndocker: Error response from daemon: network nope not found\n\nRun 'docker run --help' for more information\n";
+        assert_eq!(
+            docker_error_line(out).as_deref(),
+            Some("docker: Error response from daemon: network nope not found")
+        );
+        assert_eq!(docker_error_line(b"\n  \n"), None);
+        let long = "x".repeat(5000);
+        let line = docker_error_line(long.as_bytes()).unwrap();
+        assert_eq!(line.len(), DOCKER_ERROR_MAX + 3);
+    }
+
+    #[test]
+    fn the_created_id_is_what_the_cidfile_holds() {
+        let dir = tempfile::tempdir().unwrap();
+        assert_eq!(created_id(dir.path()), None);
+        std::fs::write(dir.path().join("cid"), "").unwrap();
+        assert_eq!(created_id(dir.path()), None);
+        std::fs::write(dir.path().join("cid"), "abc123\n").unwrap();
+        assert_eq!(created_id(dir.path()).as_deref(), Some("abc123"));
+    }
 
     #[test]
     fn env_values_are_redacted_from_the_inspect_data() {

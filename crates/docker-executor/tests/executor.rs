@@ -645,3 +645,112 @@ async fn a_shutdown_on_resubscribe_ends_the_subscribing() {
         h.stderr()
     );
 }
+
+/// The id and state of the container named `name`.
+fn id_and_state(name: &str) -> String {
+    test_rig::docker(&[
+        "inspect",
+        "--type=container",
+        "-f",
+        "{{.Id}} {{.State.Status}}",
+        name,
+    ])
+    .trim()
+    .to_string()
+}
+
+/// The updates up to the terminal one, which is returned; none of them may be TASK_RUNNING.
+async fn terminal_without_running(h: &mut Harness) -> mesos_types::status::TaskStatus {
+    loop {
+        let (s, _) = h.next_update().await;
+        assert_ne!(
+            s.state,
+            TaskState::Running,
+            "{:?}\n{}",
+            s.container_status,
+            h.stderr()
+        );
+        if s.state.is_terminal() {
+            return s;
+        }
+    }
+}
+
+/// A container already named `mesos-<id>` (a leftover, someone else's) is not the task's:
+/// the task fails with docker's reason, and that container is neither reported as the
+/// task's (no TASK_RUNNING with its address), nor stopped, nor removed.
+#[tokio::test]
+async fn a_container_of_the_same_name_is_never_adopted() {
+    let task = shell_task("taken", BUSYBOX_IMAGE, "echo ran");
+    let opts = Options {
+        occupy_name: true,
+        ..Options::default()
+    };
+    let mut h = Harness::start(task, opts).await;
+    let before = id_and_state(&h.container);
+    assert!(before.ends_with(" running"), "{before}");
+    let terminal = terminal_without_running(&mut h).await;
+    assert_eq!(terminal.state, TaskState::Failed, "{terminal:?}");
+    let message = terminal.message.clone().unwrap_or_default();
+    assert!(
+        message.starts_with("Container exited with status 125: "),
+        "{message}"
+    );
+    assert!(
+        message.contains(&format!("\"/{}\" is already in use", h.container)),
+        "{message}"
+    );
+    assert_eq!(h.wait_exit().await, 0, "{}", h.stderr());
+    assert_eq!(
+        id_and_state(&h.container),
+        before,
+        "the other container was touched"
+    );
+    assert!(!std::fs::read_to_string(h.stdout_path())
+        .unwrap_or_default()
+        .contains("ran"));
+}
+
+/// Options docker refuses end the task at once with docker's own reason, whether docker
+/// refuses them before creating the container (a bad option value) or after (an unknown
+/// network); nothing is left behind.
+#[tokio::test]
+async fn options_docker_refuses_fail_the_task_with_dockers_reason() {
+    let network = test_rig::unique_name("nosuchnet-");
+    let mut unknown_network = shell_task("net", BUSYBOX_IMAGE, "true");
+    unknown_network.container = Some(
+        serde_json::from_value(serde_json::json!({
+            "type": "DOCKER",
+            "docker": {"image": BUSYBOX_IMAGE, "network": "USER"},
+            "network_infos": [{"name": network}]
+        }))
+        .unwrap(),
+    );
+    let mut bad_value = shell_task("param", BUSYBOX_IMAGE, "true");
+    bad_value.container = Some(
+        serde_json::from_value(serde_json::json!({
+            "type": "DOCKER",
+            "docker": {"image": BUSYBOX_IMAGE,
+                       "parameters": [{"key": "cpu-shares", "value": "lots"}]}
+        }))
+        .unwrap(),
+    );
+    for (task, reason) in [
+        (unknown_network, format!("network {network} not found")),
+        (bad_value, "invalid argument \"lots\"".to_string()),
+    ] {
+        let mut h = Harness::start(task, Options::default()).await;
+        let terminal = terminal_without_running(&mut h).await;
+        assert_eq!(terminal.state, TaskState::Failed, "{terminal:?}");
+        let message = terminal.message.clone().unwrap_or_default();
+        assert!(
+            message.starts_with("Container exited with status 125: "),
+            "{message}"
+        );
+        assert!(message.contains(&reason), "{reason:?} not in {message:?}");
+        assert_eq!(h.wait_exit().await, 0, "{}", h.stderr());
+        assert!(!container_exists(&h.container), "container left behind");
+        // Docker's words also stay in the sandbox's stderr, as before.
+        assert!(h.stderr().contains(&reason), "{}", h.stderr());
+    }
+}

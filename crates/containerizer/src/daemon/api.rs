@@ -184,7 +184,7 @@ async fn call(daemon: &Daemon, req: Request<Incoming>) -> Result<Value, ApiError
             flags.sort_by(|a, b| a["name"].as_str().cmp(&b["name"].as_str()));
             json!({ "flags": flags })
         }
-        "LAUNCH_TASK" => launch_task(daemon, &args)?,
+        "LAUNCH_TASK" => launch_task(daemon, &args).await?,
         "GET_TASKS" => get_tasks(daemon),
         "GET_CONTAINERS" => get_containers(daemon, &args).await?,
         "WAIT_CONTAINER" => wait_container(daemon, &args).await?,
@@ -276,7 +276,7 @@ fn launch_error(e: LaunchError) -> ApiError {
     }
 }
 
-fn launch_task(daemon: &Daemon, args: &Value) -> Result<Value, ApiError> {
+async fn launch_task(daemon: &Daemon, args: &Value) -> Result<Value, ApiError> {
     let task = match args.get("task") {
         Some(t) if !t.is_null() => t.clone(),
         _ => {
@@ -297,7 +297,7 @@ fn launch_task(daemon: &Daemon, args: &Value) -> Result<Value, ApiError> {
         TaskIdDefault::ContainerId,
     )
     .map_err(|e| ApiError::bad(e.0))?;
-    let container = cz.launch(spec).map_err(launch_error)?;
+    let container = cz.launch(spec).await.map_err(launch_error)?;
     Ok(json!({
         "container_id": id(&container.id),
         "task_id": id(&container.spec.task.task_id.value),

@@ -126,13 +126,32 @@ pub(crate) fn termination_of(status: &TaskStatus) -> Termination {
     }
 }
 
+/// Whether `found`, a container named after `container_id`, was made for it: ours carry
+/// its id in the `mesos.container_id` label. One without (a container someone named so)
+/// is never stopped or removed, whatever its name.
+fn made_for(found: &docker_cli::Container, container_id: &str) -> bool {
+    found
+        .labels
+        .get(docker_cli::labels::LABEL_CONTAINER_ID)
+        .is_some_and(|id| id == container_id)
+}
+
 /// `docker rm -f -v` of the container's task container and of its `.executor` container,
-/// whichever exist.
+/// whichever exist and were made for it.
 pub(crate) async fn remove_docker_containers(docker: &Docker, container_id: &str) {
     for name in [
         docker_cli::container_name(container_id),
         docker_cli::executor_container_name(container_id),
     ] {
+        match docker.inspect_container(&name).await {
+            Err(e) if e.is_not_found() => continue,
+            Ok(found) if !made_for(&found, container_id) => {
+                tracing::warn!(container = %name, "not removed: a container of this name that was not made for this task");
+                continue;
+            }
+            // Ours, or docker cannot tell: the removal says what docker can do.
+            _ => {}
+        }
         match docker.rm(&name, true).await {
             Ok(()) => tracing::debug!(container = %name, "container removed"),
             Err(e) if e.is_not_found() => {}
@@ -145,6 +164,14 @@ pub(crate) async fn remove_docker_containers(docker: &Docker, container_id: &str
 /// once its executor has ended: it holds nothing worth keeping, its output is in the sandbox.
 pub(crate) async fn remove_executor_container(docker: &Docker, container_id: &str) {
     let name = docker_cli::executor_container_name(container_id);
+    match docker.inspect_container(&name).await {
+        Err(e) if e.is_not_found() => return,
+        Ok(found) if !made_for(&found, container_id) => {
+            tracing::warn!(container = %name, "not removed: a container of this name that was not made for this task");
+            return;
+        }
+        _ => {}
+    }
     match docker.rm(&name, true).await {
         Ok(()) => tracing::debug!(container = %name, "executor container removed"),
         Err(e) if e.is_not_found() => {}
@@ -223,7 +250,7 @@ pub(crate) fn ensure_task_container_stopped(docker: Docker, container_id: String
         loop {
             match docker.inspect_container(&name).await {
                 Err(e) if e.is_not_found() => return,
-                Ok(c) if !c.running => return,
+                Ok(c) if !c.running || !made_for(&c, &container_id) => return,
                 Ok(_) => {
                     tracing::warn!(container = %name, "the task ended but its container still runs; removing it");
                     match docker.rm(&name, true).await {
@@ -287,10 +314,11 @@ async fn launch(
             match failure {
                 Some(error) => {
                     tracing::warn!(container_id = %container.id, error = %error, "launch failed");
+                    // Mesos's agent words it so (`Slave::executorLaunched`), whatever failed.
                     let status = container.agent_status(
                         TaskState::Failed,
                         Some(Reason::ContainerLaunchFailed),
-                        error.to_string(),
+                        format!("Failed to launch container: {error}"),
                     );
                     accept_agent_status(cz, container, &status);
                     Termination {
@@ -565,16 +593,18 @@ async fn pull(
     let Some(image) = spec.image() else {
         return Ok(());
     };
-    let config_home = match &flags.docker_config {
-        Some(flag) => Some(
-            DockerConfig::parse(flag)
-                .and_then(|c| c.materialize())
-                .map_err(|e| RunError::DockerConfig(Box::new(e)))?,
-        ),
+    let flag = match &flags.docker_config {
+        Some(flag) => {
+            Some(DockerConfig::parse(flag).map_err(|e| RunError::DockerConfig(Box::new(e)))?)
+        }
         None => None,
     };
+    // The private copy of the credentials lives until the end of this function: removed
+    // once the pull has ended, whichever way.
+    let credentials = docker_cli::pull_credentials(sandbox, flag.as_ref())
+        .map_err(|e| RunError::DockerConfig(Box::new(e)))?;
     let options = PullOptions {
-        home: Some(docker_cli::pull_home(sandbox, config_home.as_ref())),
+        home: Some(docker_cli::pull_home(sandbox, credentials.as_ref())),
         docker_config_dir: None,
         deadline: flags.docker_pull_timeout.to_std(),
         no_progress_deadline: flags.docker_pull_stall_timeout.to_std(),

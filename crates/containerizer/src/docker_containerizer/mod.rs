@@ -339,14 +339,54 @@ impl DockerContainerizer {
         Ok(())
     }
 
+    /// Refuses a launch whose docker container names are taken: a container this launch did
+    /// not create is never adopted (reported on, waited for, killed or removed). A docker
+    /// that cannot tell is no refusal: the launch goes on and fails where docker is needed,
+    /// and the executor still judges its own `docker run`.
+    async fn check_docker_names(&self, spec: &LaunchSpec) -> Result<(), LaunchError> {
+        let cid = &spec.container_id;
+        for name in [
+            docker_cli::container_name(cid),
+            docker_cli::executor_container_name(cid),
+        ] {
+            match self.ctx.docker.inspect_container(&name).await {
+                Ok(found) => {
+                    let state = found.status.as_deref().unwrap_or(if found.running {
+                        "running"
+                    } else {
+                        "stopped"
+                    });
+                    let short_id: String = found.id.chars().take(12).collect();
+                    return Err(LaunchError::Conflict(format!(
+                        "container id '{cid}' cannot be used: a docker container named '{name}' \
+                         already exists ({state}, id {short_id}) that this launch did not create; \
+                         it is left as it is: remove it (docker rm -f {name}) or give another \
+                         container id"
+                    )));
+                }
+                Err(e) if e.is_not_found() => {}
+                Err(e) => {
+                    tracing::warn!(container = %name, error = %e,
+                        "cannot tell whether the container name is free; launching anyway");
+                    return Ok(());
+                }
+            }
+        }
+        Ok(())
+    }
+
     /// Launches `spec`: checks it, creates the sandbox, checkpoints the launch and starts
     /// its lifecycle task, which fetches, pulls, starts the executor and follows the task to
     /// its end. Returns once the lifecycle task runs; [`Container::wait`] tells the end.
-    pub fn launch(self: &Arc<Self>, mut spec: LaunchSpec) -> Result<Arc<Container>, LaunchError> {
+    pub async fn launch(
+        self: &Arc<Self>,
+        mut spec: LaunchSpec,
+    ) -> Result<Arc<Container>, LaunchError> {
         if self.config.checkpoint {
             spec.framework.checkpoint = Some(true);
         }
         self.check_launch(&spec)?;
+        self.check_docker_names(&spec).await?;
         let cid = spec.container_id.clone();
         let sandbox = self.ctx.work.sandbox(&cid);
         let meta = self.ctx.work.container_meta(&cid);

@@ -25,6 +25,9 @@ pub struct Options {
     pub checkpoint: bool,
     pub task_environment: Option<String>,
     pub extra_env: Vec<(String, String)>,
+    /// Before the executor starts, run a container of the name it will use (`mesos-<id>`),
+    /// as a leftover or someone else's would: `sleep 600` of the busybox image.
+    pub occupy_name: bool,
 }
 
 pub struct Harness {
@@ -87,6 +90,17 @@ impl Harness {
         let container_id = test_rig::unique_name("exec-test-");
         let container = format!("mesos-{container_id}");
         let guard = test_rig::ContainerGuard(container.clone());
+        if opts.occupy_name {
+            test_rig::docker(&[
+                "run",
+                "-d",
+                "--name",
+                &container,
+                test_rig::BUSYBOX_IMAGE,
+                "sleep",
+                "600",
+            ]);
+        }
         let executor_id = ExecutorId::new(task.task_id.as_str());
         let fi = framework_info(opts.checkpoint);
         endpoint

@@ -8,7 +8,7 @@ use crate::launch::context::{RunContext, RunError};
 use crate::status_line;
 use crate::task::prepare::LaunchSpec;
 use agent_endpoint::{AgentEndpoint, EndpointConfig};
-use mesos_types::status::{Reason, Source, TaskStatus};
+use mesos_types::status::{Reason, TaskStatus};
 use std::io::Write;
 use tokio::signal::unix::{signal, SignalKind};
 
@@ -38,13 +38,10 @@ pub async fn run(ctx: &RunContext, spec: LaunchSpec, output: Output) -> Result<i
             show_progress: std::io::IsTerminal::is_terminal(&std::io::stderr()),
         },
     );
-    cz.on_update(move |update| {
-        // A launch failure is this command's error, reported on stderr.
-        if !is_launch_failure(&update.status) {
-            print_status(&update.status, output);
-        }
-    });
-    let container = cz.launch(spec)?;
+    // Every update is printed, a launch failure's too: a script reading `--json` sees the
+    // TASK_FAILED a framework would get; the error line on stderr and exit code 125 follow.
+    cz.on_update(move |update| print_status(&update.status, output));
+    let container = cz.launch(spec).await?;
     let cid = container.id.clone();
 
     let mut sigint =
@@ -72,11 +69,6 @@ pub async fn run(ctx: &RunContext, spec: LaunchSpec, output: Output) -> Result<i
         return Err(RunError::Launch(termination.message.unwrap_or_default()));
     }
     Ok(termination.exit_code)
-}
-
-/// The TASK_FAILED the containerizer reports when a launch fails before the executor ran.
-fn is_launch_failure(status: &TaskStatus) -> bool {
-    status.source == Some(Source::Agent) && status.reason == Some(Reason::ContainerLaunchFailed)
 }
 
 fn print_status(status: &TaskStatus, output: Output) {
