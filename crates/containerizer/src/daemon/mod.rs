@@ -1,6 +1,7 @@
 //! `serve`: the containerizer as a daemon. One TCP port carries both the executor API
 //! (`/api/v1/executor`, `/slave(1)/api/v1/executor`, answered by the agent endpoint) and the
-//! operator API (`POST /api/v1`, `GET /api/v1/updates`, `GET /health`; see `api.rs`).
+//! operator API (`POST /api/v1`, `GET /api/v1/updates`, `GET /health`; see `api.rs`), and
+//! the agent's files API (`/files/*`, `files.rs`).
 //!
 //! Start-up order: bind the port (so a busy port fails at once), recover from the
 //! checkpoints (executors that survived a previous incarnation re-subscribe to the same
@@ -9,6 +10,7 @@
 //! `serve`.
 
 mod api;
+mod files;
 mod stream;
 
 use crate::docker_containerizer::{
