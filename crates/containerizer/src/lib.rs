@@ -18,6 +18,7 @@ pub mod flags;
 pub mod launch_context;
 pub mod logging;
 pub mod mesos_image;
+pub mod metrics;
 pub mod paths;
 pub mod prepare;
 pub mod process_watch;

@@ -1,7 +1,8 @@
 //! `serve`: the containerizer as a daemon. One TCP port carries both the executor API
 //! (`/api/v1/executor`, `/slave(1)/api/v1/executor`, answered by the agent endpoint) and the
-//! operator API (`POST /api/v1`, `GET /api/v1/updates`, `GET /health`; see `api.rs`), and
-//! the agent's files API (`/files/*`, `files.rs`).
+//! operator API (`POST /api/v1`, `GET /api/v1/updates`, `GET /health`; see `api.rs`), the
+//! agent's files API (`/files/*`, `files.rs`) and metrics (`/metrics/snapshot`, `/metrics`,
+//! `metrics.rs`).
 //!
 //! Start-up order: bind the port (so a busy port fails at once), recover from the
 //! checkpoints (executors that survived a previous incarnation re-subscribe to the same
@@ -11,6 +12,7 @@
 
 mod api;
 mod files;
+mod metrics;
 mod stream;
 
 use crate::docker_containerizer::{
