@@ -15,6 +15,7 @@ pub mod executor_process;
 pub mod explain;
 pub mod files_wire;
 pub mod flags;
+pub mod gc;
 pub mod launch_context;
 pub mod logging;
 pub mod mesos_image;

@@ -210,6 +210,11 @@ impl Server {
         self.daemon.local_addr
     }
 
+    /// The containerizer behind the daemon.
+    pub fn containerizer(&self) -> Arc<DockerContainerizer> {
+        self.daemon.cz.clone()
+    }
+
     /// Serves until SIGTERM or SIGINT, its connections bounded by `http`. Running
     /// containers are left running.
     pub async fn serve(self, http: HttpServerConfig) -> Result<(), ServeError> {

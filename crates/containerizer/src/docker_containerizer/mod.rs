@@ -518,6 +518,16 @@ impl DockerContainerizer {
         }
     }
 
+    /// Forgets an ended container (garbage collection removed its files): it is no longer
+    /// listed. A container that has not ended is kept; `false` then, or when unknown.
+    pub fn forget_ended(&self, container_id: &str) -> bool {
+        let mut containers = self.containers();
+        match containers.get(container_id) {
+            Some(c) if c.termination().is_some() => containers.remove(container_id).is_some(),
+            _ => false,
+        }
+    }
+
     pub(crate) fn forget_route(&self, container: &Container) {
         self.router
             .remove(&container.spec.framework_id(), &container.spec.executor_id);
