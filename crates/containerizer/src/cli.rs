@@ -93,6 +93,31 @@ pub struct ServeArgs {
     /// half the open-file limit].
     #[arg(long = "http_max_connections", env = "MESOS_HTTP_MAX_CONNECTIONS", value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
     pub http_max_connections: Option<u32>,
+
+    /// How long after its end a container's sandbox and checkpoints are removed (sooner as
+    /// the disk fills; see --gc_disk_headroom).
+    #[arg(long = "gc_delay", env = "MESOS_GC_DELAY", default_value = crate::gc::DEFAULT_GC_DELAY, value_name = "DURATION", value_parser = parse_duration)]
+    pub gc_delay: Duration,
+
+    /// How often the disk usage of the work dir is checked to shorten --gc_delay.
+    #[arg(long = "disk_watch_interval", env = "MESOS_DISK_WATCH_INTERVAL", default_value = crate::gc::DEFAULT_DISK_WATCH_INTERVAL, value_name = "DURATION", value_parser = parse_positive_duration)]
+    pub disk_watch_interval: Duration,
+
+    /// Free disk fraction garbage collection keeps: ended containers older than
+    /// gc_delay * max(0.0, 1.0 - gc_disk_headroom - disk usage) are removed.
+    #[arg(long = "gc_disk_headroom", env = "MESOS_GC_DISK_HEADROOM", default_value = crate::gc::DEFAULT_GC_DISK_HEADROOM, value_name = "FRACTION", value_parser = parse_headroom)]
+    pub gc_disk_headroom: f64,
+}
+
+impl ServeArgs {
+    /// The garbage collection these flags ask for.
+    pub fn gc_config(&self) -> crate::gc::GcConfig {
+        crate::gc::GcConfig {
+            gc_delay: self.gc_delay.to_std(),
+            disk_watch_interval: self.disk_watch_interval.to_std(),
+            gc_disk_headroom: self.gc_disk_headroom,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Args)]
@@ -209,6 +234,24 @@ pub struct RecoverArgs {
 
 fn parse_duration(s: &str) -> Result<Duration, String> {
     s.parse::<Duration>().map_err(|e| e.to_string())
+}
+
+fn parse_positive_duration(s: &str) -> Result<Duration, String> {
+    let d = parse_duration(s)?;
+    if d.to_std().is_zero() {
+        return Err("must be longer than zero, e.g. 1mins".into());
+    }
+    Ok(d)
+}
+
+/// Mesos's check of `--gc_disk_headroom`, in its words.
+fn parse_headroom(s: &str) -> Result<f64, String> {
+    match s.trim().parse::<f64>() {
+        Ok(v) if (0.0..=1.0).contains(&v) => Ok(v),
+        _ => Err(format!(
+            "Invalid value '{s}' for --gc_disk_headroom. Must be between 0.0 and 1.0"
+        )),
+    }
 }
 
 /// What to launch.

@@ -156,6 +156,46 @@ impl OperatorClient {
         Ok(value.get(&field).cloned().unwrap_or(Value::Null))
     }
 
+    /// `GET /files/read` of `path` (a files API path such as `/sandboxes/<ID>/stdout`):
+    /// the data at `offset` (at most what the daemon gives in one read), or with `offset`
+    /// `None` the file's size and no data. Tried twice: a keep-alive connection the daemon
+    /// just closed for being idle fails the first try.
+    pub async fn read_file(
+        &self,
+        path: &str,
+        offset: Option<u64>,
+    ) -> Result<(Vec<u8>, u64), ClientError> {
+        let offset = offset.map_or_else(|| "-1".to_string(), |o| o.to_string());
+        let url = format!("{}/files/read?path={path}&offset={offset}", self.endpoint);
+        let mut tries = 0;
+        let response = loop {
+            tries += 1;
+            match self.http.get(&url).timeout(CALL_TIMEOUT).send().await {
+                Ok(r) => break r,
+                Err(e) if tries < 2 && !e.is_timeout() => continue,
+                Err(e) => return Err(self.transport(e, CALL_TIMEOUT)),
+            }
+        };
+        let status = response.status();
+        let bytes = response
+            .bytes()
+            .await
+            .map_err(|e| self.transport(e, CALL_TIMEOUT))?;
+        if !status.is_success() {
+            return Err(ClientError::Api {
+                status: status.as_u16(),
+                message: String::from_utf8_lossy(&bytes).trim().to_string(),
+            });
+        }
+        crate::files_wire::parse_read(&bytes).ok_or_else(|| ClientError::Protocol {
+            endpoint: self.endpoint.clone(),
+            detail: format!(
+                "not an answer of /files/read: {}",
+                String::from_utf8_lossy(&bytes[..bytes.len().min(200)])
+            ),
+        })
+    }
+
     /// Opens the update stream of one container (from its first update on).
     pub async fn updates(&self, container_id: &str) -> Result<UpdateStream, ClientError> {
         let response = self

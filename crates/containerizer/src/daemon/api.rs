@@ -105,6 +105,9 @@ pub(crate) async fn route(
         },
         (&Method::GET, "/api/v1/updates") => stream::updates(&daemon, req.uri().query()),
         (&Method::GET, "/health") => text(StatusCode::OK, "OK"),
+        (_, p) if p.starts_with("/files/") => super::files::route(daemon, p, req.uri().query()).await,
+        (&Method::GET, "/metrics/snapshot") => super::metrics::snapshot(&daemon),
+        (&Method::GET, "/metrics") => super::metrics::prometheus(&daemon),
         (_, "/api/v1") | (_, "/api/v1/updates") | (_, "/health") => text(
             StatusCode::METHOD_NOT_ALLOWED,
             format!(
@@ -116,7 +119,7 @@ pub(crate) async fn route(
         _ => text(
             StatusCode::NOT_FOUND,
             format!(
-                "No route for '{path}': the operator API is POST /api/v1 and GET /api/v1/updates, the executor API /api/v1/executor"
+                "No route for '{path}': the operator API is POST /api/v1 and GET /api/v1/updates, the executor API /api/v1/executor, the files API /files/{{browse,read,download,debug}}, metrics /metrics/snapshot and /metrics"
             ),
         ),
     }

@@ -1,6 +1,8 @@
 //! `serve`: the containerizer as a daemon. One TCP port carries both the executor API
 //! (`/api/v1/executor`, `/slave(1)/api/v1/executor`, answered by the agent endpoint) and the
-//! operator API (`POST /api/v1`, `GET /api/v1/updates`, `GET /health`; see `api.rs`).
+//! operator API (`POST /api/v1`, `GET /api/v1/updates`, `GET /health`; see `api.rs`), the
+//! agent's files API (`/files/*`, `files.rs`) and metrics (`/metrics/snapshot`, `/metrics`,
+//! `metrics.rs`).
 //!
 //! Start-up order: bind the port (so a busy port fails at once), recover from the
 //! checkpoints (executors that survived a previous incarnation re-subscribe to the same
@@ -9,6 +11,8 @@
 //! `serve`.
 
 mod api;
+mod files;
+mod metrics;
 mod response;
 mod stream;
 
@@ -205,6 +209,11 @@ impl Server {
     /// The address the daemon listens on.
     pub fn local_addr(&self) -> SocketAddr {
         self.daemon.local_addr
+    }
+
+    /// The containerizer behind the daemon.
+    pub fn containerizer(&self) -> Arc<DockerContainerizer> {
+        self.daemon.cz.clone()
     }
 
     /// Serves until SIGTERM or SIGINT, its connections bounded by `http`. Running

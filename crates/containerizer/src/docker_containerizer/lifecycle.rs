@@ -355,14 +355,22 @@ async fn start_executor(
     let spec = &container.spec;
     let sandbox = container.sandbox.as_path();
 
-    fetch(ctx, spec, sandbox).await?;
+    let fetched = fetch(ctx, spec, sandbox).await;
+    cz.metrics().fetched(fetched.is_ok());
+    fetched?;
     // What a relative volume resolves to is known only now that the sandbox is filled.
     crate::launch::sandbox_volumes::prepare(spec, sandbox).map_err(|source| RunError::Volumes {
         container_id: spec.container_id.clone(),
         source: Box::new(source),
     })?;
     container.update_record(|r| r.state = ContainerState::Pulling)?;
-    pull(ctx, spec, sandbox, cz.config.show_progress).await?;
+    let pull_started = std::time::Instant::now();
+    let pulled = pull(ctx, spec, sandbox, cz.config.show_progress).await;
+    if spec.image().is_some() {
+        let ms = pull_started.elapsed().as_secs_f64() * 1000.0;
+        cz.metrics().pulled(ms, pulled.is_ok());
+    }
+    pulled?;
 
     let framework_id = spec.framework_id();
     let launcher_dir = flags.launcher_dir();

@@ -181,6 +181,7 @@ pub struct DockerContainerizer {
     router: Router,
     containers: Mutex<BTreeMap<String, Arc<Container>>>,
     update_hooks: Mutex<Vec<UpdateHook>>,
+    metrics: crate::metrics::Metrics,
 }
 
 impl std::fmt::Debug for DockerContainerizer {
@@ -207,6 +208,7 @@ impl DockerContainerizer {
             router: Router::default(),
             containers: Mutex::new(BTreeMap::new()),
             update_hooks: Mutex::new(Vec::new()),
+            metrics: crate::metrics::Metrics::default(),
         });
         let weak = Arc::downgrade(&cz);
         tokio::spawn(async move {
@@ -226,6 +228,11 @@ impl DockerContainerizer {
     /// The flags, docker handle, work dir and agent id.
     pub fn context(&self) -> &RunContext {
         &self.ctx
+    }
+
+    /// What this containerizer counted.
+    pub fn metrics(&self) -> &crate::metrics::Metrics {
+        &self.metrics
     }
 
     /// Calls `hook` with every status update accepted from now on, of every container,
@@ -259,6 +266,7 @@ impl DockerContainerizer {
         status: &TaskStatus,
     ) -> Result<(), CheckpointError> {
         container.accept_update(status)?;
+        self.count_update(container, status);
         let update = ContainerUpdate {
             container_id: container.id.clone(),
             status: status.clone(),
@@ -447,6 +455,7 @@ impl DockerContainerizer {
             container.spec.executor_id.clone(),
         );
         self.containers().insert(cid, container.clone());
+        self.metrics.launched();
         tokio::spawn(lifecycle::drive(
             self.clone(),
             container.clone(),
@@ -514,6 +523,49 @@ impl DockerContainerizer {
             .and_then(|e| e.shutdown_grace_period)
             .map(Duration::from)
             .unwrap_or(self.ctx.flags.executor_shutdown_grace_period)
+    }
+
+    /// Counts what an accepted update says about the launch of a container this process
+    /// launched: its first TASK_RUNNING (the launch latency), or its launch failure.
+    fn count_update(&self, container: &Container, status: &TaskStatus) {
+        if container.recovered {
+            return;
+        }
+        match status.state {
+            mesos_types::status::TaskState::Running => {
+                let (first, launched_at) = {
+                    let inner = container.lock();
+                    let running = inner
+                        .statuses
+                        .iter()
+                        .filter(|s| s.state == mesos_types::status::TaskState::Running)
+                        .count();
+                    (running == 1, inner.record.launched_at)
+                };
+                if first {
+                    self.metrics
+                        .running_after(((now() - launched_at) * 1000.0).max(0.0));
+                }
+            }
+            mesos_types::status::TaskState::Failed
+                if status.source == Some(mesos_types::status::Source::Agent)
+                    && status.reason
+                        == Some(mesos_types::status::Reason::ContainerLaunchFailed) =>
+            {
+                self.metrics.launch_failed()
+            }
+            _ => {}
+        }
+    }
+
+    /// Forgets an ended container (garbage collection removed its files): it is no longer
+    /// listed. A container that has not ended is kept; `false` then, or when unknown.
+    pub fn forget_ended(&self, container_id: &str) -> bool {
+        let mut containers = self.containers();
+        match containers.get(container_id) {
+            Some(c) if c.termination().is_some() => containers.remove(container_id).is_some(),
+            _ => false,
+        }
     }
 
     pub(crate) fn forget_route(&self, container: &Container) {

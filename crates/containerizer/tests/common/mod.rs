@@ -152,9 +152,10 @@ pub fn spawn_serve_under(
     if !flags.iter().any(|f| f.starts_with("--launcher_dir")) {
         command.arg(format!("--launcher_dir={}", launcher_dir().display()));
     }
+    // After the command: global flags may come there too, and serve's own must.
     let mut child = command
-        .args(flags)
         .args(["serve", "--port", &port.to_string()])
+        .args(flags)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::from(log))
