@@ -126,8 +126,8 @@ struct Task {
     /// Where `docker run` writes the id of the container it created (`--cidfile`); only a
     /// container of that id is ours, whatever else carries the name.
     cidfile: Option<tempfile::TempDir>,
-    /// The id of the container `docker run` created, once it returned; `None` then means
-    /// it created none.
+    /// The id of the container `docker run` created, once seen started or once `docker run`
+    /// returned; `None` after that means it created none.
     docker_id: Option<String>,
     /// Docker's error line, when `docker run` returned without the container having run.
     docker_error: Option<String>,
@@ -251,7 +251,8 @@ impl Runner {
                     tracing::error!("the container did not stop within the shutdown grace period; removing it by force");
                     self.exit_code = 1;
                     // Only the container `docker run` created; none yet: nothing to remove.
-                    let Some(id) = t.cidfile.as_ref().and_then(|d| created_id(d.path())) else {
+                    let created = t.cidfile.as_ref().and_then(|d| created_id(d.path()));
+                    let Some(id) = t.docker_id.clone().or(created) else {
                         self.removed = true;
                         return self.maybe_exit();
                     };
@@ -546,6 +547,12 @@ impl Runner {
     fn on_inspected(&mut self, result: Result<Box<Container>, String>) {
         let Some(t) = &mut self.task else { return };
         t.inspect = None;
+        if let Ok(container) = &result {
+            // Known now: the cidfile's directory goes at once, so that an executor killed
+            // while its task runs leaves nothing in the temporary directory.
+            t.docker_id = Some(container.id.clone());
+            t.cidfile = None;
+        }
         match result {
             Err(e) => {
                 tracing::error!(error = %e, "docker inspect failed; no TASK_RUNNING and no health checks")
@@ -780,7 +787,8 @@ impl Runner {
         // `docker run`'s own result first: no id in the cidfile, no container created (a
         // name taken by another container, an option docker refused). Then nothing is
         // looked up, stopped or removed by name, and nothing is waited for.
-        t.docker_id = t.cidfile.take().and_then(|d| created_id(d.path()));
+        let created = t.cidfile.take().and_then(|d| created_id(d.path()));
+        t.docker_id = t.docker_id.take().or(created);
         t.docker_error = docker_error_line(&stderr_head);
         let Some(id) = t.docker_id.clone() else {
             if let Some(h) = t.inspect.take() {

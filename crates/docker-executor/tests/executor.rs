@@ -754,3 +754,25 @@ async fn options_docker_refuses_fail_the_task_with_dockers_reason() {
         assert!(h.stderr().contains(&reason), "{}", h.stderr());
     }
 }
+
+/// What `docker run` is given to tell its container from others of the same name lives in
+/// the temporary directory only until the container is seen: an executor killed while its
+/// task runs leaves nothing there.
+#[tokio::test]
+async fn a_killed_executor_leaves_nothing_in_the_temporary_directory() {
+    let tmp = tempfile::tempdir().unwrap();
+    let opts = Options {
+        extra_env: vec![("TMPDIR".into(), tmp.path().display().to_string())],
+        ..Options::default()
+    };
+    let task = shell_task("sigkilled", BUSYBOX_IMAGE, "exec sleep 600");
+    let mut h = Harness::start(task, opts).await;
+    run_until_running(&mut h).await;
+    h.executor.start_kill().unwrap();
+    h.wait_exit().await;
+    let left: Vec<_> = std::fs::read_dir(tmp.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert!(left.is_empty(), "left in TMPDIR: {left:?}");
+}
