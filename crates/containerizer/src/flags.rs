@@ -413,14 +413,17 @@ impl ContainerizerFlags {
             .unwrap_or_else(|| PathBuf::from("."))
     }
     /// Every flag with its effective value, as `GET_FLAGS` reports them. An inline
-    /// `--docker_config` (it holds credentials) is shown as `***`.
+    /// `--docker_config` (it holds credentials) is shown as `***`: anything but a path is.
     pub fn to_pairs(&self) -> Vec<(&'static str, String)> {
         let opt_path = |p: &Option<PathBuf>| p.as_ref().map(|p| p.display().to_string());
+        // Only a path is shown: anything else is (or may be) the JSON with the credentials,
+        // whatever it starts with.
         let docker_config = self.docker_config.as_ref().map(|c| {
-            if c.trim_start().starts_with('{') {
-                "***".to_string()
-            } else {
+            let trimmed = c.trim();
+            if trimmed.starts_with('/') || trimmed.starts_with("file://") {
                 c.clone()
+            } else {
+                "***".to_string()
             }
         });
         let mut pairs: Vec<(&'static str, Option<String>)> = vec![

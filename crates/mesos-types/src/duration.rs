@@ -202,11 +202,11 @@ impl FromStr for Duration {
             .find(|c: char| !(c.is_ascii_digit() || c == '.'))
             .ok_or_else(|| ParseDurationError::Invalid { input: s.into() })?;
         let (number, unit) = s.split_at(split);
-        // Rust's float syntax is wider than "digits and dots" (it takes "inf", exponents),
-        // but the prefix we cut only has digits and dots, so this accepts what stout does.
-        let value: f64 = number
-            .parse()
-            .map_err(|_| ParseDurationError::Invalid { input: s.into() })?;
+        // stout's syntax: digits with at most one '.', and at least one digit.
+        let (whole, fraction) = number.split_once('.').unwrap_or((number, ""));
+        if fraction.contains('.') || (whole.is_empty() && fraction.is_empty()) {
+            return Err(ParseDurationError::Invalid { input: s.into() });
+        }
         let factor = UNITS
             .iter()
             .find(|(name, _)| *name == unit)
@@ -215,49 +215,83 @@ impl FromStr for Duration {
                 input: s.into(),
                 unit: unit.into(),
             })?;
-        let nanos = value * factor as f64;
-        if nanos > i64::MAX as f64 || nanos < i64::MIN as f64 {
-            return Err(ParseDurationError::OutOfRange { input: s.into() });
-        }
-        // Truncation toward zero, as stout's `static_cast<int64_t>`.
-        Ok(Self {
-            nanos: nanos as i64,
-        })
+        let nanos = exact_nanos(whole, fraction, factor)
+            .ok_or_else(|| ParseDurationError::OutOfRange { input: s.into() })?;
+        Ok(Self { nanos })
     }
+}
+
+/// `whole.fraction` units of `factor` nanoseconds, truncated toward zero to whole
+/// nanoseconds, computed exactly in decimal (stout multiplies doubles, which turns
+/// `4.35secs` into 4349999999ns and loses the low digits of long values; the exact value is
+/// what was written, and what makes every printed duration parse back to itself). `None`
+/// beyond `i64::MAX`.
+fn exact_nanos(whole: &str, fraction: &str, factor: i64) -> Option<i64> {
+    // The digits of whole·10^len(fraction) + fraction, times factor, least significant first.
+    let mut product: Vec<u8> = Vec::with_capacity(whole.len() + fraction.len() + 20);
+    let mut carry: u64 = 0;
+    for digit in whole.bytes().chain(fraction.bytes()).rev() {
+        let x = u64::from(digit - b'0') * factor as u64 + carry;
+        product.push((x % 10) as u8);
+        carry = x / 10;
+    }
+    while carry > 0 {
+        product.push((carry % 10) as u8);
+        carry /= 10;
+    }
+    // Dropping the fraction's digits divides by 10^len(fraction), truncating.
+    let mut nanos: i64 = 0;
+    for &digit in product.iter().skip(fraction.len()).rev() {
+        nanos = nanos.checked_mul(10)?.checked_add(i64::from(digit))?;
+    }
+    Some(nanos)
 }
 
 impl fmt::Display for Duration {
     /// Prints as stout does: the largest unit in which the value is at least 1, unless one
     /// unit smaller gives a whole number where this one does not (`90secs` prints as
-    /// `1.5mins`, `1500ms` as `1500ms`), with up to 15 significant digits.
+    /// `1.5mins`, `1500ms` as `1500ms`), with up to 15 significant digits. Where those 15
+    /// digits do not give the value back (`1000000000001ns` would be `16.6666666666833mins`)
+    /// it prints the exact seconds instead (`1000.000000001secs`), so that what is printed
+    /// always parses back to the same duration.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if self.nanos < 0 {
             f.write_str("-")?;
         }
         // stout prints MIN as "-" followed by MAX, since -MIN does not fit.
         let nanos = self.nanos.checked_abs().unwrap_or(i64::MAX);
-
-        if nanos < MICROSECONDS {
-            return write!(f, "{nanos}ns");
+        let stout = stout_text(nanos);
+        let exact = stout.parse::<Duration>().is_ok_and(|d| d.nanos == nanos);
+        if exact {
+            return f.write_str(&stout);
         }
-        // Index of the largest unit whose length is <= nanos (at least "us" here).
-        let bucket = UNITS
-            .iter()
-            .rposition(|(_, len)| nanos >= *len)
-            .unwrap_or(0);
-        let (unit, len) = UNITS[bucket];
-        let (lower_unit, lower_len) = UNITS[bucket - 1];
-        let (unit, len) = if nanos % len != 0 && nanos % lower_len == 0 {
-            (lower_unit, lower_len)
-        } else if bucket == 1 && nanos % len != 0 {
-            // Below a millisecond and not whole microseconds: whole nanoseconds instead.
-            return write!(f, "{nanos}ns");
-        } else {
-            (unit, len)
-        };
-        f.write_str(&format_g15(nanos as f64 / len as f64))?;
-        f.write_str(unit)
+        let (secs, sub) = (nanos / SECONDS, nanos % SECONDS);
+        let digits = format!("{sub:09}");
+        write!(f, "{secs}.{}secs", digits.trim_end_matches('0'))
     }
+}
+
+/// `nanos` (non-negative) as stout prints it.
+fn stout_text(nanos: i64) -> String {
+    if nanos < MICROSECONDS {
+        return format!("{nanos}ns");
+    }
+    // Index of the largest unit whose length is <= nanos (at least "us" here).
+    let bucket = UNITS
+        .iter()
+        .rposition(|(_, len)| nanos >= *len)
+        .unwrap_or(0);
+    let (unit, len) = UNITS[bucket];
+    let (lower_unit, lower_len) = UNITS[bucket - 1];
+    let (unit, len) = if nanos % len != 0 && nanos % lower_len == 0 {
+        (lower_unit, lower_len)
+    } else if bucket == 1 && nanos % len != 0 {
+        // Below a millisecond and not whole microseconds: whole nanoseconds instead.
+        return format!("{nanos}ns");
+    } else {
+        (unit, len)
+    };
+    format!("{}{unit}", format_g15(nanos as f64 / len as f64))
 }
 
 /// Formats `v` like C's `%.15g` (15 significant digits, trailing zeros dropped), which is what
@@ -608,6 +642,10 @@ mod tests {
             (".5secs", 500_000_000),
             ("1.secs", 1_000_000_000),
             ("0.0000000015secs", 1),
+            // Exact decimal, where stout's double product gives 4349999999.
+            ("4.35secs", 4_350_000_000),
+            ("1713525363.29secs", 1_713_525_363_290_000_000),
+            ("0009223372036.854775807secs", i64::MAX),
         ];
         for (text, nanos) in table {
             assert_eq!(d(text).as_nanos(), *nanos, "{text}");
@@ -635,10 +673,12 @@ mod tests {
         assert!(err.contains("'weeks'"), "{err}");
         let err = "x".parse::<Duration>().unwrap_err().to_string();
         assert!(err.contains("'x'") && err.contains("'secs'"), "{err}");
-        assert!(matches!(
-            "100000000weeks".parse::<Duration>(),
-            Err(ParseDurationError::OutOfRange { .. })
-        ));
+        for too_long in ["100000000weeks", "9223372036.854775808secs"] {
+            assert!(matches!(
+                too_long.parse::<Duration>(),
+                Err(ParseDurationError::OutOfRange { .. })
+            ));
+        }
     }
 
     #[test]
@@ -662,8 +702,9 @@ mod tests {
             (10 * 86_400_000_000_000, "10days"),
             (604_800_000_000_000, "1weeks"),
             (-10_000_000_000, "-10secs"),
-            (i64::MAX, "15250.2844524715weeks"),
-            (i64::MIN, "-15250.2844524715weeks"),
+            // stout: "15250.2844524715weeks", which does not parse back to MAX.
+            (i64::MAX, "9223372036.854775807secs"),
+            (i64::MIN, "-9223372036.854775807secs"),
         ];
         for (nanos, text) in table {
             assert_eq!(Duration::from_nanos(*nanos).to_string(), *text, "{nanos}");
@@ -673,6 +714,11 @@ mod tests {
         assert_eq!(
             Duration::from_nanos(100_000_000_123).to_string(),
             "1.66666666871667mins"
+        );
+        // Where stout's 15 digits are not the duration, the exact seconds.
+        assert_eq!(
+            Duration::from_nanos(1_000_000_000_001).to_string(),
+            "1000.000000001secs"
         );
     }
 
@@ -685,6 +731,9 @@ mod tests {
             1_234_567,
             61_000_000_000,
             3 * 604_800_000_000_000,
+            100_000_000_123,
+            1_713_525_363_289_999_872,
+            i64::MAX,
         ] {
             let dur = Duration::from_nanos(nanos);
             assert_eq!(d(&dur.to_string()), dur);
