@@ -1,18 +1,18 @@
 //! TaskInfo (and a custom executor's ExecutorInfo) JSON → a validated launch, as `run`,
 //! `launch` and the daemon's LAUNCH_TASK do it before anything is created
-//! (`containerizer::prepare::prepare_values`), then the `docker run` commands the executor
+//! (`containerizer::task::prepare::prepare_values`), then the `docker run` commands the executor
 //! and the containerizer would build from it. Only typed errors, never a panic; validation
 //! is idempotent (a prepared task prepares again to itself); environment values never reach
 //! the `docker run` argv.
 //!
 //! Input: the TaskInfo JSON, optionally followed by a NUL byte and an ExecutorInfo JSON.
 
-use containerizer::executor_container::{self, ExecutorContainerSpec};
-use containerizer::executor_launch::{self, ExecutorEnvironment};
 use containerizer::flags::ContainerizerFlags;
-use containerizer::launch_context::task_run_command;
-use containerizer::prepare::{prepare_values, InputOrigin, LaunchSpec, TaskIdDefault};
-use containerizer::validate;
+use containerizer::launch::context::task_run_command;
+use containerizer::launch::executor_command::{self, ExecutorEnvironment};
+use containerizer::launch::executor_container::{self, ExecutorContainerSpec};
+use containerizer::task::prepare::{prepare_values, InputOrigin, LaunchSpec, TaskIdDefault};
+use containerizer::task::validate;
 use docker_cli::RunCommand;
 use std::path::Path;
 use std::sync::OnceLock;
@@ -115,8 +115,8 @@ fn check(task: &serde_json::Value, executor: Option<&serde_json::Value>, default
     match &spec.executor {
         None => {
             // Path A: the executor's argv, and the task container it will run.
-            let _ = executor_launch::command_executor_info(&spec, Path::new("/usr/libexec/mesos"));
-            let _ = executor_launch::docker_executor_args(&spec, flags, sandbox);
+            let _ = executor_command::command_executor_info(&spec, Path::new("/usr/libexec/mesos"));
+            let _ = executor_command::docker_executor_args(&spec, flags, sandbox);
             if let Ok(command) = task_run_command(&spec, flags, sandbox) {
                 check_env_not_in_argv(&command, &spec);
             }
