@@ -6,7 +6,7 @@ mod common;
 use agent_endpoint::EndpointEvent;
 use common::{all_cmdlines, shell_task, Harness, Options};
 use mesos_types::status::{Reason, TaskState};
-use mesos_types::task::{ExecutorInfo, KillPolicy};
+use mesos_types::task::{ExecutorInfo, KillPolicy, TaskInfo};
 use mesos_types::ContainerId;
 use std::time::Duration;
 use test_rig::{container_exists, BUSYBOX_IMAGE, ENTRYPOINT_IMAGE};
@@ -243,6 +243,44 @@ async fn kill_of_a_task_that_ignores_term_uses_the_kill_events_grace() {
     assert!(!container_exists(&h.container));
 }
 
+/// Starts `task` for a checkpointing framework (one that survives agent restarts).
+async fn start_checkpointing(task: &TaskInfo) -> Harness {
+    Harness::start(
+        task.clone(),
+        Options {
+            checkpoint: true,
+            ..Options::default()
+        },
+    )
+    .await
+}
+
+/// Stops the endpoint and, after `pause`, brings up a new one on the same address that knows
+/// the executor again with `task` and the updates in `acknowledged`, as an agent does after its
+/// restart.
+async fn restart_endpoint(
+    h: &mut Harness,
+    task: &TaskInfo,
+    acknowledged: Vec<[u8; 16]>,
+    pause: Duration,
+) {
+    let addr = h.endpoint.local_addr();
+    h.endpoint.shutdown().await;
+    tokio::time::sleep(pause).await;
+    let (endpoint, events) = common::bind_endpoint(addr).await;
+    endpoint
+        .recover_executor(
+            h.framework_info.clone(),
+            ExecutorInfo::new(h.executor_id.clone()),
+            ContainerId::new(&h.container_id),
+            vec![task.clone()],
+            acknowledged,
+        )
+        .unwrap();
+    h.endpoint = endpoint;
+    h.events = events;
+}
+
 #[tokio::test]
 async fn endpoint_restart_while_the_task_runs() {
     let mut task = shell_task(
@@ -251,14 +289,7 @@ async fn endpoint_restart_while_the_task_runs() {
         "while [ ! -f $MESOS_SANDBOX/go ]; do sleep 0.1; done; echo finished",
     );
     task.kill_policy = Some(grace(1));
-    let mut h = Harness::start(
-        task.clone(),
-        Options {
-            checkpoint: true,
-            ..Options::default()
-        },
-    )
-    .await;
+    let mut h = start_checkpointing(&task).await;
     h.auto_ack = false;
     // STARTING accepted; RUNNING received but not acknowledged before the "crash".
     let (starting, starting_uuid) = h.next_update().await;
@@ -274,22 +305,14 @@ async fn endpoint_restart_while_the_task_runs() {
     let (running, running_uuid) = h.next_update().await;
     assert_eq!(running.state, TaskState::Running);
 
-    let addr = h.endpoint.local_addr();
-    h.endpoint.shutdown().await;
     // Let the executor notice before the new endpoint comes up.
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    let (endpoint, events) = common::bind_endpoint(addr).await;
-    endpoint
-        .recover_executor(
-            h.framework_info.clone(),
-            ExecutorInfo::new(h.executor_id.clone()),
-            ContainerId::new(&h.container_id),
-            vec![task.clone()],
-            vec![starting_uuid],
-        )
-        .unwrap();
-    h.endpoint = endpoint;
-    h.events = events;
+    restart_endpoint(
+        &mut h,
+        &task,
+        vec![starting_uuid],
+        Duration::from_millis(300),
+    )
+    .await;
 
     let mut seen = Vec::new();
     let mut resubscribed = false;
@@ -608,32 +631,14 @@ async fn a_shutdown_on_resubscribe_ends_the_subscribing() {
         "trap '' TERM; while true; do sleep 0.1; done",
     );
     task.kill_policy = Some(grace(3));
-    let mut h = Harness::start(
-        task.clone(),
-        Options {
-            checkpoint: true,
-            ..Options::default()
-        },
-    )
-    .await;
+    let mut h = start_checkpointing(&task).await;
     run_until_running(&mut h).await;
 
-    let addr = h.endpoint.local_addr();
-    h.endpoint.shutdown().await;
-    let (endpoint, events) = common::bind_endpoint(addr).await;
-    endpoint
-        .recover_executor(
-            h.framework_info.clone(),
-            ExecutorInfo::new(h.executor_id.clone()),
-            ContainerId::new(&h.container_id),
-            vec![task.clone()],
-            vec![],
-        )
-        .unwrap();
+    restart_endpoint(&mut h, &task, vec![], Duration::ZERO).await;
     // Terminating before the executor is back: its SUBSCRIBEs get SHUTDOWN and a closed stream.
-    let _ = endpoint.shutdown_executor(&h.framework_id(), &h.executor_id.clone());
-    h.endpoint = endpoint;
-    h.events = events;
+    let _ = h
+        .endpoint
+        .shutdown_executor(&h.framework_id(), &h.executor_id.clone());
 
     assert_eq!(h.wait_exit().await, 0, "{}", h.stderr());
     assert!(!container_exists(&h.container));
