@@ -11,7 +11,7 @@ use crate::executor_launch::{
     command_executor_info, docker_executor_args, executor_environment, ExecutorEnvironment,
 };
 use crate::launch_context::{executor_container_spec, RunContext, RunError};
-use crate::process_watch::ProcessIdentity;
+use crate::process_watch::{ExitWatch, ProcessIdentity};
 use crate::record::{ContainerState, Termination};
 use crate::status_line::{self, EXIT_NOT_STARTED};
 use crate::{checkpoint, executor_process};
@@ -64,8 +64,8 @@ enum Executor {
     /// Started by this process: `mesos-docker-executor` (our child) or the `docker run` of a
     /// custom executor's container.
     Started(ExecutorHandle),
-    /// Re-adopted after a restart: not our child, watched through `/proc`.
-    Adopted(ProcessIdentity),
+    /// Re-adopted after a restart: not our child, watched through a pidfd.
+    Adopted(ExitWatch),
     /// In a docker container that is not attached to us (`--docker_mesos_image`, or
     /// re-adopted): watched through docker.
     Container(ContainerWatch),
@@ -79,8 +79,8 @@ impl Executor {
                 Ok(status) => describe_exit(&status),
                 Err(e) => format!("could not be waited for: {e}"),
             },
-            Executor::Adopted(identity) => {
-                identity.exited().await;
+            Executor::Adopted(watch) => {
+                watch.exited().await;
                 "exited".into()
             }
             Executor::Container(watch) => watch.exited().await.to_string(),
@@ -93,7 +93,8 @@ impl Executor {
             Executor::Started(handle) => {
                 let _ = handle.start_kill();
             }
-            Executor::Adopted(identity) => {
+            Executor::Adopted(watch) => {
+                let identity = watch.identity();
                 if identity.is_alive() {
                     let _ = nix::sys::signal::kill(
                         nix::unistd::Pid::from_raw(identity.pid as i32),
@@ -166,7 +167,7 @@ pub(crate) async fn drive(
         Start::Launch => launch(&cz, &container, &mut events, &mut commands).await,
         Start::Recover { executor } => {
             let executor = match executor {
-                RecoveredExecutor::Process(identity) => Executor::Adopted(identity),
+                RecoveredExecutor::Process(identity) => Executor::Adopted(ExitWatch::new(identity)),
                 RecoveredExecutor::Container(name) => {
                     Executor::Container(ContainerWatch::start(cz.ctx.docker.clone(), name))
                 }
