@@ -74,7 +74,15 @@ impl ExitWatch {
             // and the watch reports the exit at once through polling).
             .filter(|_| identity.is_alive())
             .and_then(|fd| {
-                tokio::io::unix::AsyncFd::with_interest(fd, tokio::io::Interest::READABLE).ok()
+                // SAFETY: an OwnedFd is a valid open descriptor, owned by the AsyncFd from here
+                // on and closed only when it is dropped; its raw fd never changes.
+                unsafe {
+                    tokio::io::unix::AsyncFd::register_with_interest(
+                        fd,
+                        tokio::io::Interest::READABLE,
+                    )
+                }
+                .ok()
             });
         Self { identity, pidfd }
     }
