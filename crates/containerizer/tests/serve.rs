@@ -517,6 +517,35 @@ fn executor_death_fails_the_task_and_removes_its_container() {
 }
 
 #[test]
+fn the_death_of_a_re_adopted_executor_fails_the_task_and_removes_its_container() {
+    // After a restart the executor is no longer serve's child: its death is seen through
+    // a pidfd (or /proc), not through waiting for a child.
+    let mut d = Daemon::start(&[]);
+    let cid = test_rig::unique_name("adopt-");
+    d.launch_raw(busybox_task("victim", "sleep 3600"), &cid);
+    eventually("TASK_RUNNING", || {
+        (d.task_state(&cid) == "TASK_RUNNING").then_some(())
+    });
+    d.kill9();
+    d.spawn();
+    eventually("re-adopted", || {
+        (d.container(&cid)["recovered"] == true).then_some(())
+    });
+    let pid = d.container(&cid)["executor_pid"].as_u64().unwrap();
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(pid as i32),
+        nix::sys::signal::Signal::SIGKILL,
+    )
+    .unwrap();
+    let out = d.cli(&["wait", &cid]);
+    let t: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(t["state"], "TASK_FAILED", "{t}");
+    assert_eq!(t["reason"], "REASON_EXECUTOR_TERMINATED", "{t}");
+    assert!(!test_rig::container_exists(&format!("mesos-{cid}")));
+    assert_exactly_once(&cid, &d.updates(&cid));
+}
+
+#[test]
 fn kill_9_of_serve_with_20_tasks_then_restart_keeps_them_managed_and_delivers_every_update_once() {
     let mut d = Daemon::start(&[]);
     // Even ones run until killed; odd ones exit 3 once told to, while serve is down.

@@ -15,7 +15,7 @@ use crate::state::checkpoint;
 use crate::state::record::{ContainerState, Termination};
 use crate::status_line::{self, EXIT_NOT_STARTED};
 use crate::watch::container::ContainerWatch;
-use crate::watch::process::ProcessIdentity;
+use crate::watch::process::{ExitWatch, ProcessIdentity};
 use agent_endpoint::{EndpointEvent, KillOutcome};
 use docker_cli::{Docker, DockerConfig, PullOptions};
 use mesos_types::duration::Duration;
@@ -65,8 +65,8 @@ enum Executor {
     /// Started by this process: `mesos-docker-executor` (our child) or the `docker run` of a
     /// custom executor's container.
     Started(ExecutorHandle),
-    /// Re-adopted after a restart: not our child, watched through `/proc`.
-    Adopted(ProcessIdentity),
+    /// Re-adopted after a restart: not our child, watched through a pidfd.
+    Adopted(ExitWatch),
     /// In a docker container that is not attached to us (`--docker_mesos_image`, or
     /// re-adopted): watched through docker.
     Container(ContainerWatch),
@@ -80,8 +80,8 @@ impl Executor {
                 Ok(status) => describe_exit(&status),
                 Err(e) => format!("could not be waited for: {e}"),
             },
-            Executor::Adopted(identity) => {
-                identity.exited().await;
+            Executor::Adopted(watch) => {
+                watch.exited().await;
                 "exited".into()
             }
             Executor::Container(watch) => watch.exited().await.to_string(),
@@ -94,7 +94,8 @@ impl Executor {
             Executor::Started(handle) => {
                 let _ = handle.start_kill();
             }
-            Executor::Adopted(identity) => {
+            Executor::Adopted(watch) => {
+                let identity = watch.identity();
                 if identity.is_alive() {
                     let _ = nix::sys::signal::kill(
                         nix::unistd::Pid::from_raw(identity.pid as i32),
@@ -194,7 +195,7 @@ pub(crate) async fn drive(
         Start::Launch => launch(&cz, &container, &mut events, &mut commands).await,
         Start::Recover { executor } => {
             let executor = match executor {
-                RecoveredExecutor::Process(identity) => Executor::Adopted(identity),
+                RecoveredExecutor::Process(identity) => Executor::Adopted(ExitWatch::new(identity)),
                 RecoveredExecutor::Container(name) => {
                     Executor::Container(ContainerWatch::start(cz.ctx.docker.clone(), name))
                 }
