@@ -79,11 +79,13 @@ pub fn run(data: &[u8]) {
         && (flags.docker_config.is_none() || inline_config)
         && !dns_is_path
     {
-        if let Err(e) = flags.validate() {
+        // Another flag's value may hold the same text: only docker_config's error is judged.
+        if let Err(e) = flags.validate().map_err(|e| (e.flag == "docker_config", e)) {
+            let (about_config, e) = e;
             if let Some(secret) = flags
                 .docker_config
                 .as_deref()
-                .filter(|c| looks_like_json(c))
+                .filter(|c| about_config && looks_like_json(c))
             {
                 assert!(
                     !e.to_string().contains(secret.trim()),
