@@ -156,7 +156,10 @@ pub fn redact(uri: &str) -> String {
     }
 }
 
-/// [`redact`] applied to every `scheme://user:password@` in a text (the raw FetcherInfo).
+/// [`redact`] applied to every `scheme://user:password@` in a text (the raw FetcherInfo
+/// JSON). An authority ends where [`redact`] ends it, or at the `"` that closes its JSON
+/// string; not at whitespace or an escaped `\"`, which a password may hold (redacting too
+/// much is harmless, too little is not).
 pub fn redact_all(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
@@ -165,8 +168,11 @@ pub fn redact_all(text: &str) -> String {
         out.push_str(&rest[..start]);
         let tail = &rest[start..];
         let end = tail
-            .find(|c: char| matches!(c, '/' | '?' | '#' | '"') || c.is_whitespace())
-            .unwrap_or(tail.len());
+            .char_indices()
+            .find(|&(at, c)| {
+                matches!(c, '/' | '?' | '#') || (c == '"' && !tail[..at].ends_with('\\'))
+            })
+            .map_or(tail.len(), |(at, _)| at);
         let authority = &tail[..end];
         match (authority.rfind('@'), authority.find(':')) {
             (Some(at), Some(colon)) if colon < at => {
@@ -258,5 +264,15 @@ mod tests {
             redact_all(r#"{"value":"http://a:b@h/x","v2":"s3://k:s@b/y"}"#),
             r#"{"value":"http://a:***@h/x","v2":"s3://k:***@b/y"}"#
         );
+        // A password with a space or a quote in it is gone whole.
+        assert_eq!(
+            redact_all(r#"{"value":"https://u:pass word@h/x"}"#),
+            r#"{"value":"https://u:***@h/x"}"#
+        );
+        assert_eq!(
+            redact_all(r#"{"value":"https://u:pa\"ss@h/x"}"#),
+            r#"{"value":"https://u:***@h/x"}"#
+        );
+        assert_eq!(redact_all(r#"{"v":"http://h"}"#), r#"{"v":"http://h"}"#);
     }
 }

@@ -165,32 +165,25 @@ fn json(spec: &LaunchSpec) -> String {
 }
 
 /// Environment values travel in the process environment of `docker run` (`-e NAME`), never
-/// in its argv, where `ps` shows them. A user's own `docker.parameters` or command arguments
-/// may legitimately hold `NAME=VALUE` text, so tasks with those are not judged.
+/// in its argv, where `ps` shows them. Only a `NAME=VALUE` the input itself holds as text (in
+/// `docker.parameters`, an argument, even the image name) may appear there.
 fn check_env_not_in_argv(command: &RunCommand, spec: &LaunchSpec) {
-    let container = match &spec.executor {
-        Some(e) => e.container.as_ref(),
-        None => spec.task.container.as_ref(),
-    };
-    let has_parameters = container
-        .and_then(|c| c.docker.as_ref())
-        .is_some_and(|d| !d.parameters.is_empty());
-    let commands = [
-        spec.task.command.as_ref(),
-        spec.executor.as_ref().and_then(|e| e.command.as_ref()),
-    ];
-    let user_text = commands.iter().flatten().any(|c| {
-        c.arguments.iter().any(|a| a.contains('='))
-            || c.value.as_deref().is_some_and(|v| v.contains('='))
-    });
-    if has_parameters || user_text {
-        return;
+    let mut texts = Vec::new();
+    strings(
+        &serde_json::to_value(&spec.task).expect("encodes"),
+        &mut texts,
+    );
+    if let Some(e) = &spec.executor {
+        strings(&serde_json::to_value(e).expect("encodes"), &mut texts);
     }
     for (name, value) in &command.env {
         if value.is_empty() {
             continue;
         }
         let pair = format!("{name}={value}");
+        if texts.iter().any(|t| t.contains(&pair)) {
+            continue;
+        }
         let spelled = [
             pair.clone(),
             format!("--env={pair}"),
@@ -201,5 +194,20 @@ fn check_env_not_in_argv(command: &RunCommand, spec: &LaunchSpec) {
             !command.args.iter().any(|a| spelled.contains(a)),
             "the value of {name} is in the docker run argv"
         );
+    }
+}
+
+/// Every string in `value`, keys included.
+fn strings(value: &serde_json::Value, out: &mut Vec<String>) {
+    match value {
+        serde_json::Value::String(s) => out.push(s.clone()),
+        serde_json::Value::Array(items) => items.iter().for_each(|v| strings(v, out)),
+        serde_json::Value::Object(map) => {
+            for (k, v) in map {
+                out.push(k.clone());
+                strings(v, out);
+            }
+        }
+        _ => {}
     }
 }
