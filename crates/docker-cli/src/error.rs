@@ -39,9 +39,27 @@ pub enum DockerError {
         reason: String,
     },
 
-    /// The CLI did not finish within its time limit; it was killed.
-    #[error("{op} timed out after {after:?} (the docker CLI was killed)")]
+    /// The call did not finish within its time limit: the CLI was killed, or the Engine API
+    /// request abandoned and its connection closed.
+    #[error("{op} timed out after {after:?}")]
     Timeout { op: String, after: Duration },
+
+    /// The daemon answered an Engine API request with an error status (`message` is its
+    /// own words).
+    #[error("Docker daemon refused {op}: {message} (HTTP {status})")]
+    Api {
+        op: String,
+        status: u16,
+        message: String,
+    },
+
+    /// The daemon's socket could not be reached, or the connection broke mid-request.
+    #[error("Cannot talk to the Docker daemon at {socket} for {op}: {reason}")]
+    Unreachable {
+        op: String,
+        socket: String,
+        reason: String,
+    },
 
     /// The CLI exited non-zero (or was killed by a signal: `code` is `None`).
     #[error("Failed to run '{argv}': {}; stderr='{stderr}'", exit_text(*.code))]
@@ -113,14 +131,14 @@ impl DockerError {
         }
     }
 
-    pub(crate) fn parse(op: &str, reason: impl Into<String>) -> Self {
+    pub fn parse(op: &str, reason: impl Into<String>) -> Self {
         DockerError::Parse {
             op: op.to_string(),
             reason: reason.into(),
         }
     }
 
-    pub(crate) fn io(context: impl Into<String>, err: impl fmt::Display) -> Self {
+    pub fn io(context: impl Into<String>, err: impl fmt::Display) -> Self {
         DockerError::Io {
             context: context.into(),
             reason: err.to_string(),
