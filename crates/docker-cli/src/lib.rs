@@ -4,7 +4,7 @@
 //!
 //! - [`Docker`]: the CLI handle (program, `-H unix://<socket>`, time limits). Every call is
 //!   bounded in time and kills the CLI on timeout or when its future is dropped. One verb
-//!   per module: [`version`], [`pull`], [`inspect`], [`ps`], [`stop`], [`kill`], [`rm`],
+//!   per module: [`version`], [`pull`], [`create`], [`inspect`], [`ps`], [`stop`], [`kill`], [`rm`],
 //!   [`update`], [`exec`], [`run`], [`wait`].
 //! - [`build_run_command`]: `RunOptions` → `docker run` args and environment, rule by rule.
 //! - [`naming`]: `mesos-<cid>` names and their parsing; [`labels`]: the labels we put on
@@ -15,6 +15,7 @@
 //! a log line ([`redact`]).
 
 pub mod config;
+pub mod create;
 pub mod dns;
 pub mod error;
 pub mod exec;

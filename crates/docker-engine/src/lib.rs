@@ -7,18 +7,19 @@
 //!   [`docker_cli::DockerError`]s, so callers handle one error type whichever way they went.
 //! - [`attach`]: the container's output stream, attached before the container starts and
 //!   demultiplexed into two writers byte for byte, on a thread of its own.
+//! - [`launch`]: `docker create` (the CLI: every `docker run` option Mesos users pass as
+//!   `DockerInfo.parameters` keeps working unchanged), then attach, wait and start on the API.
 //! - [`start_error`]: the exit code `docker run` gives a container that failed to start.
-//!
-//! Containers are still *created* by the `docker create` CLI (see the executor): that keeps
-//! every `docker run` option Mesos users pass as `DockerInfo.parameters` working unchanged.
 
 pub mod attach;
 mod containers;
 mod http;
+pub mod launch;
 pub mod start_error;
 
 pub use attach::{Attachment, CopyReport, DemuxError, Demuxer, StreamKind};
 pub use containers::ExitWait;
+pub use launch::{LaunchError, Launched, OutputSinks};
 
 use docker_cli::Timeouts;
 use std::path::{Path, PathBuf};

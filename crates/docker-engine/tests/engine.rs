@@ -154,3 +154,121 @@ async fn a_daemon_that_never_answers_costs_a_bounded_wait() {
     assert!(matches!(err, DockerError::Unreachable { .. }), "{err}");
     assert!(err.to_string().contains("none.sock"), "{err}");
 }
+
+/// A writer whose bytes the test reads afterwards.
+#[derive(Clone, Default)]
+struct Shared(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Shared {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Shared {
+    fn text(&self) -> String {
+        String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
+    }
+}
+
+fn run_command(name: &str, options: &[&str], argv: &[&str]) -> docker_cli::RunCommand {
+    let mut args = vec!["run".to_string(), "--name".into(), name.into()];
+    args.extend(options.iter().map(|s| s.to_string()));
+    args.push("--".into());
+    args.push(BUSYBOX_IMAGE.into());
+    args.extend(argv.iter().map(|s| s.to_string()));
+    docker_cli::RunCommand {
+        args,
+        env: vec![("SECRET".into(), "hunter2".into())],
+        image: BUSYBOX_IMAGE.into(),
+        name: name.into(),
+    }
+}
+
+#[tokio::test]
+async fn launch_creates_with_the_cli_and_runs_on_the_api() {
+    test_rig::require_docker();
+    let name = test_rig::unique_name("engine-launch-");
+    let _guard = ContainerGuard(name.clone());
+    // Options of docker run's own (a parameter, env through the CLI's environment, a
+    // client-only option docker create would refuse) and a TTY, which makes the stream raw.
+    let command = run_command(
+        &name,
+        &[
+            "-e",
+            "SECRET",
+            "--ulimit=nofile=123:456",
+            "--sig-proxy=false",
+            "--tty=true",
+        ],
+        &[
+            "sh",
+            "-c",
+            "echo $SECRET $(ulimit -n); echo to-stderr >&2; exit 4",
+        ],
+    );
+    let (out, err) = (Shared::default(), Shared::default());
+    let sinks = docker_engine::OutputSinks {
+        stdout: Box::new(out.clone()),
+        stderr: Box::new(err.clone()),
+    };
+    let mut created = None;
+    let launched = engine()
+        .launch(
+            &docker_cli::Docker::new("docker", None).unwrap(),
+            &command,
+            Duration::from_secs(60),
+            sinks,
+            |id| created = Some(id.to_string()),
+        )
+        .await
+        .unwrap();
+    assert_eq!(created.as_deref(), Some(launched.id.as_str()));
+    assert!(launched.container.started, "{:?}", launched.container);
+    assert_eq!(launched.exit.exit_code().await.unwrap(), 4);
+    let report = launched.output.await.unwrap();
+    assert!(report.error.is_none(), "{report:?}");
+    // With a TTY both streams are one, and lines end in CRLF.
+    assert_eq!(out.text(), "hunter2 123\r\nto-stderr\r\n");
+    assert_eq!(err.text(), "");
+    let ulimits = docker(&["inspect", "-f", "{{json .HostConfig.Ulimits}}", &name]);
+    assert!(ulimits.contains("\"Soft\":123"), "{ulimits}");
+}
+
+#[tokio::test]
+async fn a_launch_that_cannot_start_gives_docker_runs_exit_code_and_the_container() {
+    test_rig::require_docker();
+    let name = test_rig::unique_name("engine-nostart-");
+    let _guard = ContainerGuard(name.clone());
+    let command = run_command(&name, &[], &["/no/such/program"]);
+    let sinks = docker_engine::OutputSinks {
+        stdout: Box::new(std::io::sink()),
+        stderr: Box::new(std::io::sink()),
+    };
+    let docker = docker_cli::Docker::new("docker", None).unwrap();
+    let err = engine()
+        .launch(&docker, &command, Duration::from_secs(60), sinks, |_| {})
+        .await
+        .unwrap_err();
+    let docker_engine::LaunchError::Start { id, exit_code, .. } = &err else {
+        panic!("{err:?}")
+    };
+    assert_eq!(*exit_code, 127);
+    assert!(test_rig::container_exists(id), "the caller removes it");
+    // A second launch of the same name fails in create: nothing of ours exists.
+    let sinks = docker_engine::OutputSinks {
+        stdout: Box::new(std::io::sink()),
+        stderr: Box::new(std::io::sink()),
+    };
+    let err = engine()
+        .launch(&docker, &command, Duration::from_secs(60), sinks, |_| {})
+        .await
+        .unwrap_err();
+    assert!(err.created_id().is_none(), "{err:?}");
+    assert!(err.to_string().contains("is already in use"), "{err}");
+    assert!(!err.to_string().contains("hunter2"), "{err}");
+}
