@@ -198,7 +198,10 @@ fn expect(
     if ok.contains(&status) {
         return Ok(());
     }
-    if status == 404 {
+    let message = error_message(body);
+    // The daemon answers 404 for any missing object: only a missing container is
+    // NotFound here (a start can fail with "network x not found").
+    if status == 404 && message.starts_with("No such container") {
         return Err(DockerError::NotFound {
             kind: ObjectKind::Container,
             name: container.to_string(),
@@ -207,7 +210,7 @@ fn expect(
     Err(DockerError::Api {
         op: op.to_string(),
         status,
-        message: error_message(body),
+        message,
     })
 }
 

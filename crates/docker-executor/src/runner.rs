@@ -2,6 +2,10 @@
 //! container, reported through status updates; then the container is removed and the
 //! executor exits once the terminal update is acknowledged (bounded).
 //!
+//! The container is created with `docker create` and from then on driven through the Engine
+//! API ([`docker_engine`]): no `docker` process stays alive while the task runs. Its output
+//! is attached before it starts and copied into our stdout and stderr (the sandbox files).
+//!
 //! Everything happens on one current-thread runtime. Slow things (docker calls, timers,
 //! checks) run in spawned tasks that report back as [`Msg`]s to a single loop, which owns all
 //! state, so there are no locks around the task's state and events have one total order.
@@ -12,6 +16,7 @@ use crate::flags::Flags;
 use crate::health::{self, Interpreter, Report, Target};
 use crate::task_container::{self, TaskContainer};
 use docker_cli::{build_run_command, Container, Docker, DockerError, Timeouts};
+use docker_engine::{Engine, LaunchError, OutputSinks};
 use mesos_types::container::{IpAddress, IpProtocol, NetworkInfo};
 use mesos_types::duration::Duration as MesosDuration;
 use mesos_types::executor::Event;
@@ -30,18 +35,14 @@ const TERMINAL_ACK_TIMEOUT: Duration = Duration::from_secs(60);
 const INSPECT_TIMEOUT: Duration = Duration::from_secs(5);
 /// Where the agent's docker socket normally is (`--docker_socket` default).
 const DEFAULT_DOCKER_SOCKET: &str = "/var/run/docker.sock";
-/// How long the end of the task waits for its last inspect (so RUNNING precedes the end).
-const INSPECT_SETTLE: Duration = Duration::from_secs(5);
-/// How much of `docker run`'s stderr is kept: when the container never started, all of it
-/// is docker's own error, which the terminal update then carries.
-const STDERR_HEAD: usize = 4096;
-/// How long after `docker run` exited its stderr may take to reach its end.
-const STDERR_DRAIN: Duration = Duration::from_secs(2);
+/// Bound of `docker create`: it pulls the image when the agent has not (a large image on
+/// a slow registry takes minutes), and is otherwise quick.
+const CREATE_TIMEOUT: Duration = Duration::from_secs(5 * 60);
+/// How long after the container exited its last output may take to reach the sandbox
+/// files (the daemon closes the stream once it has sent everything).
+const OUTPUT_DRAIN: Duration = Duration::from_secs(5);
 /// The longest docker error a status message carries.
 const DOCKER_ERROR_MAX: usize = 1024;
-/// First inspect poll interval; doubles up to [`INSPECT_POLL_MAX`].
-const INSPECT_POLL_MIN: Duration = Duration::from_millis(25);
-const INSPECT_POLL_MAX: Duration = Duration::from_millis(500);
 /// A `docker stop` gets its grace plus this before it counts as hung and is retried.
 const STOP_SLACK: Duration = Duration::from_secs(10);
 /// Pause between `docker stop` attempts after a failure.
@@ -63,14 +64,20 @@ pub(crate) fn now_secs() -> f64 {
 #[derive(Debug)]
 pub enum Msg {
     Agent(AgentMsg),
-    /// `docker run` returned, with the start of what it wrote to stderr.
-    RunExited(Result<ExitStatus, String>, Vec<u8>),
-    /// The inspect loop finished: the started container, or a hard failure.
-    Inspected(Result<Box<Container>, String>),
-    /// The inspect did not settle in time after the container ended.
-    InspectSettleTimeout,
-    /// After `docker run` returned: the container as Docker last saw it, once stopped
-    /// (`None`: it never existed, or Docker stayed unreachable).
+    /// `docker create` made the task's container: this id, and no other container of
+    /// the same name, is the task's.
+    Created(String),
+    /// The container started (as inspected right after its start).
+    Started(Box<Container>),
+    /// The container ended, or never started: its exit status as `docker run` would have
+    /// returned it (or why there is none), and docker's own error when it refused to
+    /// create or start the container.
+    Exited {
+        status: Result<ExitStatus, String>,
+        docker_error: Option<String>,
+    },
+    /// After the exit: the container as Docker last saw it, once stopped (`None`: it never
+    /// existed, or Docker stayed unreachable).
     FinalInspect(Option<Box<Container>>),
     StopDone {
         attempt: u64,
@@ -109,8 +116,12 @@ struct Task {
     terminated: bool,
     killed_by_health: bool,
     killed_by_completion: bool,
-    inspect: Option<JoinHandle<()>>,
-    /// A kill asked for while inspect was pending: done when it settles.
+    /// Between the launch and the container's start (or the launch's failure): a kill
+    /// waits for the start to settle.
+    starting: bool,
+    /// The launch, then the wait for the container's exit.
+    life: Option<JoinHandle<()>>,
+    /// A kill asked for while starting: done when the start settles.
     pending_kill: Option<(Duration, KillCause)>,
     pid: Option<i32>,
     network_info: Option<NetworkInfo>,
@@ -120,16 +131,13 @@ struct Task {
     stop: Option<JoinHandle<()>>,
     stop_attempt: u64,
     stop_grace: Duration,
-    /// `docker run`'s status once it returned, while waiting for inspect to settle.
+    /// The exit status, while the final inspect runs.
     exit: Option<Result<ExitStatus, String>>,
     terminal_sent: bool,
-    /// Where `docker run` writes the id of the container it created (`--cidfile`); only a
-    /// container of that id is ours, whatever else carries the name.
-    cidfile: Option<tempfile::TempDir>,
-    /// The id of the container `docker run` created, once seen started or once `docker run`
-    /// returned; `None` after that means it created none.
+    /// The id of the container `docker create` made; `None` after the launch ended means
+    /// it made none. Only this container is ours, whatever else carries the name.
     docker_id: Option<String>,
-    /// Docker's error line, when `docker run` returned without the container having run.
+    /// Docker's error line, when it refused to create or start the container.
     docker_error: Option<String>,
 }
 
@@ -138,6 +146,7 @@ pub struct Runner {
     flags: Flags,
     env: AgentEnv,
     docker: Docker,
+    engine: Engine,
     outbox: Outbox,
     tx: mpsc::UnboundedSender<Msg>,
     framework_info: Option<FrameworkInfo>,
@@ -172,8 +181,9 @@ impl Runner {
             ..Timeouts::default()
         };
         // The flags checked that the socket is absolute, the only thing this can refuse.
-        let docker = Docker::with_timeouts(&flags.docker, Some(&socket), timeouts)
+        let docker = Docker::with_timeouts(&flags.docker, Some(&socket), timeouts.clone())
             .expect("--docker_socket was validated as an absolute path");
+        let engine = Engine::new(socket, timeouts);
         let mut grace = env.shutdown_grace_period.to_std();
         if let Some(stop) = flags.stop_timeout {
             grace = grace.max(stop.to_std());
@@ -182,6 +192,7 @@ impl Runner {
             flags,
             env,
             docker,
+            engine,
             outbox,
             tx,
             framework_info: None,
@@ -208,16 +219,16 @@ impl Runner {
                 self.exit_code = 1;
                 return self.begin_shutdown();
             }
-            Msg::RunExited(status, stderr_head) => self.on_run_exited(status, stderr_head),
-            Msg::Inspected(result) => self.on_inspected(result),
-            Msg::InspectSettleTimeout => {
+            Msg::Created(id) => {
                 if let Some(t) = &mut self.task {
-                    if let Some(h) = t.inspect.take() {
-                        h.abort();
-                    }
+                    t.docker_id = Some(id);
                 }
-                self.after_inspect_settled();
             }
+            Msg::Started(container) => self.on_started(*container),
+            Msg::Exited {
+                status,
+                docker_error,
+            } => self.on_exited(status, docker_error),
             Msg::FinalInspect(container) => self.send_terminal(container.as_deref()),
             Msg::StopDone { attempt, result } => self.on_stop_done(attempt, result),
             Msg::RetryStop { attempt } => {
@@ -250,17 +261,16 @@ impl Runner {
                 if let Some(t) = self.task.as_ref().filter(|t| !t.terminated) {
                     tracing::error!("the container did not stop within the shutdown grace period; removing it by force");
                     self.exit_code = 1;
-                    // Only the container `docker run` created; none yet: nothing to remove.
-                    let created = t.cidfile.as_ref().and_then(|d| created_id(d.path()));
-                    let Some(id) = t.docker_id.clone().or(created) else {
+                    // Only the container `docker create` made; none yet: nothing to remove.
+                    let Some(id) = t.docker_id.clone() else {
                         self.removed = true;
                         return self.maybe_exit();
                     };
-                    let docker = self.docker.clone();
+                    let engine = self.engine.clone();
                     let tx = self.tx.clone();
                     tokio::spawn(async move {
-                        if let Err(e) = docker.rm(&id, true).await {
-                            tracing::error!(error = %e, "docker rm -f -v failed");
+                        if let Err(e) = engine.remove(&id, true).await {
+                            tracing::error!(error = %e, "removing the container by force failed");
                         }
                         let _ = tx.send(Msg::RemoveDone);
                     });
@@ -279,7 +289,7 @@ impl Runner {
                     );
                 }
                 if !self.removed {
-                    tracing::warn!(container = %self.flags.container, "exiting before docker rm finished");
+                    tracing::warn!(container = %self.flags.container, "exiting before the container was removed");
                 }
                 return self.exit_now();
             }
@@ -390,7 +400,8 @@ impl Runner {
             terminated: false,
             killed_by_health: false,
             killed_by_completion: false,
-            inspect: None,
+            starting: true,
+            life: None,
             pending_kill: None,
             pid: None,
             network_info: None,
@@ -402,7 +413,6 @@ impl Runner {
             stop_grace: Duration::ZERO,
             exit: None,
             terminal_sent: false,
-            cidfile: None,
             docker_id: None,
             docker_error: None,
         });
@@ -444,86 +454,65 @@ impl Runner {
                 return;
             }
         };
-        let cid_dir = match tempfile::Builder::new()
-            .prefix("mesos-docker-cid-")
-            .tempdir()
-        {
-            Ok(dir) => dir,
+        let sinks = match own_output() {
+            Ok(sinks) => sinks,
             Err(e) => {
                 self.fail_before_run(format!(
-                    "Failed to run docker container: cannot create a temporary directory for \
-                     docker run's --cidfile: {e}"
+                    "Failed to run docker container: cannot hand the container's output to \
+                     the sandbox files: {e}"
                 ));
                 return;
             }
         };
-        let cidfile = cid_dir.path().join("cid");
-        let command = command.with_cidfile(&cidfile);
-        // stderr passes through us to ours (the sandbox's), its start kept: docker's own
-        // error when the container never starts.
-        let mut run = match self.docker.run(
-            &command,
-            std::process::Stdio::inherit(),
-            std::process::Stdio::piped(),
-        ) {
-            Ok(run) => run,
-            Err(e) => {
-                self.fail_before_run(format!("Failed to run docker container: {e}"));
-                return;
-            }
-        };
-        let stderr = run.take_stderr().and_then(|p| p.into_owned_fd().ok());
-        // A thread of its own, not the runtime's blocking pool: the executor's exit must not
-        // wait for a `docker run` that outlives it.
-        let (head_tx, head_rx) = tokio::sync::oneshot::channel();
-        let copier = std::thread::Builder::new()
-            .name("docker-run-stderr".into())
-            .spawn(move || {
-                let _ = head_tx.send(tee_stderr(stderr));
-            });
-        if let Err(e) = copier {
-            tracing::warn!(error = %e, "cannot start the thread copying docker run's stderr");
-        }
-        let tx = self.tx.clone();
-        tokio::spawn(async move {
-            let status = run.wait_status().await.map_err(|e| e.to_string());
-            let head = match tokio::time::timeout(STDERR_DRAIN, head_rx).await {
-                Ok(Ok(head)) => head,
-                _ => Vec::new(),
-            };
-            let _ = tx.send(Msg::RunExited(status, head));
-        });
-        // Inspect until the container has started, quickly at first; `docker run` ending
-        // (the task's end) settles this loop from the other side. By the id `docker run`
-        // wrote, never by the name: a container of that name that it did not create (a
-        // leftover, someone else's) is not our task's.
         let docker = self.docker.clone();
-        let cid_path = cidfile.clone();
+        let engine = self.engine.clone();
         let tx = self.tx.clone();
-        let handle = tokio::spawn(async move {
-            let mut pause = INSPECT_POLL_MIN;
-            loop {
-                if let Some(id) = created_id_in(&cid_path) {
-                    match docker.inspect_container(&id).await {
-                        Ok(container) if container.started => {
-                            let _ = tx.send(Msg::Inspected(Ok(Box::new(container))));
-                            return;
-                        }
-                        Ok(_) => {}
-                        Err(e @ DockerError::Parse { .. }) => {
-                            let _ = tx.send(Msg::Inspected(Err(e.to_string())));
-                            return;
-                        }
-                        Err(e) => tracing::debug!(error = %e, "container not inspectable yet"),
+        let life = tokio::spawn(async move {
+            let created = tx.clone();
+            let launched = engine
+                .launch(&docker, &command, CREATE_TIMEOUT, sinks, |id| {
+                    let _ = created.send(Msg::Created(id.to_string()));
+                })
+                .await;
+            let launched = match launched {
+                Ok(launched) => launched,
+                Err(e) => {
+                    let (status, docker_error) = launch_failure(&e);
+                    let _ = tx.send(Msg::Exited {
+                        status,
+                        docker_error,
+                    });
+                    return;
+                }
+            };
+            let _ = tx.send(Msg::Started(Box::new(launched.container)));
+            let status = launched.exit.exit_code().await;
+            // Everything the container wrote reaches the sandbox before its end is
+            // reported, as it did when `docker run` exited after its streams.
+            match tokio::time::timeout(OUTPUT_DRAIN, launched.output).await {
+                Ok(Ok(report)) => {
+                    if let Some(e) = &report.error {
+                        tracing::warn!(error = %e, "the container's output stream ended early");
+                    }
+                    if let Some(e) = &report.write_error {
+                        tracing::error!(error = %e, "writing the container's output to the sandbox failed");
                     }
                 }
-                tokio::time::sleep(pause).await;
-                pause = (pause * 2).min(INSPECT_POLL_MAX);
+                Ok(Err(_)) => {}
+                Err(_) => tracing::warn!(
+                    "the container's output was still arriving {OUTPUT_DRAIN:?} after it exited"
+                ),
             }
+            let status = status
+                .map(|code| ExitStatus::from_raw((code & 0xff) << 8))
+                .map_err(|e| format!("lost track of the container: {e}"));
+            let _ = tx.send(Msg::Exited {
+                status,
+                docker_error: None,
+            });
         });
         if let Some(t) = &mut self.task {
-            t.inspect = Some(handle);
-            t.cidfile = Some(cid_dir);
+            t.life = Some(life);
         }
     }
 
@@ -544,57 +533,42 @@ impl Runner {
         self.removed = true;
     }
 
-    fn on_inspected(&mut self, result: Result<Box<Container>, String>) {
+    fn on_started(&mut self, container: Container) {
         let Some(t) = &mut self.task else { return };
-        t.inspect = None;
-        if let Ok(container) = &result {
-            // Known now: the cidfile's directory goes at once, so that an executor killed
-            // while its task runs leaves nothing in the temporary directory.
-            t.docker_id = Some(container.id.clone());
-            t.cidfile = None;
-        }
-        match result {
-            Err(e) => {
-                tracing::error!(error = %e, "docker inspect failed; no TASK_RUNNING and no health checks")
+        t.starting = false;
+        t.docker_id = Some(container.id.clone());
+        // A container that already ended has still run: TASK_RUNNING goes out before the
+        // terminal update, as a user expects.
+        if !t.killed && container.started {
+            t.pid = container.pid.map(|p| p as i32);
+            t.network_info = network_info(&t.info, &container);
+            let still_running = !t.terminated;
+            let task_id = t.info.task_id.clone();
+            let network = t.network_info.clone();
+            let mut s = self.status(&task_id, TaskState::Running);
+            // As Mesos: the `docker inspect` output, a one-element array — but with the
+            // values of `Config.Env` redacted, since updates are stored and forwarded.
+            s.data = serde_json::to_vec(&[redact_env_values(&container.raw)]).ok();
+            if let Some(ni) = network {
+                s.container_status = Some(ContainerStatus {
+                    network_infos: vec![ni],
+                    ..ContainerStatus::default()
+                });
             }
-            // A container that already ended has still run: TASK_RUNNING goes out before
-            // the terminal update (which waits for this inspect), as a user expects.
-            Ok(container) if !t.killed && container.started => {
-                t.pid = container.pid.map(|p| p as i32);
-                t.network_info = network_info(&t.info, &container);
-                let still_running = !t.terminated;
-                let task_id = t.info.task_id.clone();
-                let network = t.network_info.clone();
-                let mut s = self.status(&task_id, TaskState::Running);
-                // As Mesos: the `docker inspect` output, a one-element array — but with the
-                // values of `Config.Env` redacted, since updates are stored and forwarded.
-                s.data = serde_json::to_vec(&[redact_env_values(&container.raw)]).ok();
-                if let Some(ni) = network {
-                    s.container_status = Some(ContainerStatus {
-                        network_infos: vec![ni],
-                        ..ContainerStatus::default()
-                    });
-                }
-                tracing::info!(task_id = %task_id, "container is running");
-                self.outbox.push_update(s);
-                if still_running {
-                    self.start_health_checks();
-                }
+            tracing::info!(task_id = %task_id, "container is running");
+            self.outbox.push_update(s);
+            if still_running {
+                self.start_health_checks();
             }
-            Ok(_) => {}
         }
-        self.after_inspect_settled();
+        self.after_start_settled();
     }
 
-    /// Runs what waited for the inspect: a pending kill, or the end of the task.
-    fn after_inspect_settled(&mut self) {
+    /// Runs a kill that waited for the start.
+    fn after_start_settled(&mut self) {
         let Some(t) = &mut self.task else { return };
         if let Some((grace, cause)) = t.pending_kill.take() {
             self.kill(grace, cause);
-        }
-        let Some(t) = &mut self.task else { return };
-        if let Some(status) = t.exit.take() {
-            self.finish(status);
         }
     }
 
@@ -681,8 +655,8 @@ impl Runner {
                 h.abort();
             }
         }
-        if t.inspect.is_some() {
-            // The container may not exist yet: stop it once the inspect settles.
+        if t.starting {
+            // The container may not exist yet: stop it once the start settles.
             t.pending_kill = Some((grace, cause));
             return;
         }
@@ -708,13 +682,16 @@ impl Runner {
         t.stop_grace = grace;
         let attempt = t.stop_attempt;
         let secs = grace.as_secs();
-        tracing::info!(grace = %MesosDuration::from(grace), "stopping the container (docker stop -t {secs})");
-        let docker = self.docker.clone();
-        let name = self.flags.container.clone();
+        tracing::info!(grace = %MesosDuration::from(grace), "stopping the container (SIGTERM, SIGKILL after {secs}s)");
+        let engine = self.engine.clone();
+        let target = t
+            .docker_id
+            .clone()
+            .unwrap_or_else(|| self.flags.container.clone());
         let tx = self.tx.clone();
         t.stop = Some(tokio::spawn(async move {
-            let result = docker
-                .stop(&name, MesosDuration::from(grace))
+            let result = engine
+                .stop(&target, Duration::from_secs(secs))
                 .await
                 .map_err(|e| e.to_string());
             let _ = tx.send(Msg::StopDone { attempt, result });
@@ -765,61 +742,31 @@ impl Runner {
         None
     }
 
-    fn on_run_exited(&mut self, status: Result<ExitStatus, String>, stderr_head: Vec<u8>) {
+    fn on_exited(&mut self, status: Result<ExitStatus, String>, docker_error: Option<String>) {
         let Some(t) = &mut self.task else { return };
         if t.terminated {
             return;
         }
         t.terminated = true;
+        t.starting = false;
+        t.pending_kill = None;
+        t.life = None;
         match &status {
-            Ok(s) => tracing::info!(status = %health::describe_status(*s), "docker run returned"),
-            Err(e) => tracing::error!(error = %e, "waiting for docker run failed"),
+            Ok(s) => tracing::info!(status = %health::describe_status(*s), "the container ended"),
+            Err(e) => tracing::error!(error = %e, "the container's end is unknown"),
         }
-        if let Some(h) = t.health.take() {
-            h.abort();
+        for handle in [t.health.take(), t.stop.take(), t.completion.take()]
+            .into_iter()
+            .flatten()
+        {
+            handle.abort();
         }
-        if let Some(h) = t.stop.take() {
-            h.abort();
-        }
-        if let Some(h) = t.completion.take() {
-            h.abort();
-        }
-        // `docker run`'s own result first: no id in the cidfile, no container created (a
-        // name taken by another container, an option docker refused). Then nothing is
-        // looked up, stopped or removed by name, and nothing is waited for.
-        let created = t.cidfile.take().and_then(|d| created_id(d.path()));
-        t.docker_id = t.docker_id.take().or(created);
-        t.docker_error = docker_error_line(&stderr_head);
-        let Some(id) = t.docker_id.clone() else {
-            if let Some(h) = t.inspect.take() {
-                h.abort();
-            }
-            t.pending_kill = None;
+        t.docker_error = docker_error;
+        if t.docker_id.is_none() {
+            // `docker create` made no container (a name taken by another container, an
+            // option docker refused): nothing to look up, stop or remove.
             t.exit = Some(status);
             self.send_terminal(None);
-            return;
-        };
-        if let Some(h) = t.inspect.take() {
-            // Not seen started yet: one look now tells whether it ran (TASK_RUNNING first)
-            // or never started (then docker's error is the news), without waiting on the
-            // polling loop.
-            h.abort();
-            t.exit = Some(status);
-            let docker = self.docker.clone();
-            let tx = self.tx.clone();
-            t.inspect = Some(tokio::spawn(async move {
-                let inspected = docker
-                    .inspect_container(&id)
-                    .await
-                    .map(Box::new)
-                    .map_err(|e| e.to_string());
-                let _ = tx.send(Msg::Inspected(inspected));
-            }));
-            let tx = self.tx.clone();
-            tokio::spawn(async move {
-                tokio::time::sleep(INSPECT_SETTLE).await;
-                let _ = tx.send(Msg::InspectSettleTimeout);
-            });
             return;
         }
         self.finish(status);
@@ -829,14 +776,14 @@ impl Runner {
     fn finish(&mut self, status: Result<ExitStatus, String>) {
         let Some(t) = &mut self.task else { return };
         t.exit = Some(status);
-        let docker = self.docker.clone();
+        let engine = self.engine.clone();
         let target = t
             .docker_id
             .clone()
             .unwrap_or_else(|| self.flags.container.clone());
         let tx = self.tx.clone();
         tokio::spawn(async move {
-            let container = settle_container(&docker, &target).await.map(Box::new);
+            let container = settle_container(&engine, &target).await.map(Box::new);
             let _ = tx.send(Msg::FinalInspect(container));
         });
     }
@@ -855,14 +802,18 @@ impl Runner {
         let docker_error = t.docker_error.take().filter(|_| never_started);
         let docker_id = t.docker_id.clone();
         let status = match (t.exit.take(), container_code) {
-            // The container's own end wins over what its `docker run` client said: the client
-            // exits 125 when it loses the daemon, while the container runs on.
-            (Some(Ok(cli)), Some(code)) if cli.code() != Some(code) => {
+            // The container's own end, as docker last saw it, wins: the wait for it may
+            // have been cut (a daemon restart) while the container ran on.
+            (Some(Ok(seen)), Some(code)) if seen.code() != Some(code) => {
                 tracing::info!(
-                    cli = %health::describe_status(cli),
+                    waited = %health::describe_status(seen),
                     code,
-                    "docker run's status differs from the container's; using the container's"
+                    "the exit code waited for differs from the container's; using the container's"
                 );
+                Some(Ok(ExitStatus::from_raw((code & 0xff) << 8)))
+            }
+            (Some(Err(e)), Some(code)) => {
+                tracing::info!(error = %e, code, "the container's exit code, read after the wait was lost");
                 Some(Ok(ExitStatus::from_raw((code & 0xff) << 8)))
             }
             (status, _) => status,
@@ -900,16 +851,16 @@ impl Runner {
         tracing::info!(state = %s.state, message = s.message.as_deref().unwrap_or(""), "task ended");
         self.send_terminal_status(s);
         // Remove the container (and its anonymous volumes) now that it has ended: the one
-        // `docker run` created, none when it created none.
+        // `docker create` made, none when it made none.
         let Some(id) = docker_id else {
             self.removed = true;
             return;
         };
-        let docker = self.docker.clone();
+        let engine = self.engine.clone();
         let tx = self.tx.clone();
         tokio::spawn(async move {
-            if let Err(e) = docker.rm(&id, false).await {
-                tracing::warn!(error = %e, "docker rm -v failed");
+            if let Err(e) = engine.remove(&id, false).await {
+                tracing::warn!(error = %e, "removing the container failed");
             }
             let _ = tx.send(Msg::RemoveDone);
         });
@@ -949,50 +900,46 @@ fn redact_env_values(inspect: &serde_json::Value) -> serde_json::Value {
     inspect
 }
 
-/// The id `docker run --cidfile` wrote into the directory `dir`, if it created a container.
-fn created_id(dir: &std::path::Path) -> Option<String> {
-    created_id_in(&dir.join("cid"))
+/// Our own stdout and stderr (the sandbox's files) as the container's output sinks.
+fn own_output() -> std::io::Result<OutputSinks> {
+    use std::os::fd::AsFd;
+    let stdout = std::io::stdout().as_fd().try_clone_to_owned()?;
+    let stderr = std::io::stderr().as_fd().try_clone_to_owned()?;
+    Ok(OutputSinks {
+        stdout: Box::new(std::fs::File::from(stdout)),
+        stderr: Box::new(std::fs::File::from(stderr)),
+    })
 }
 
-fn created_id_in(cidfile: &std::path::Path) -> Option<String> {
-    let id = std::fs::read_to_string(cidfile).ok()?;
-    let id = id.trim();
-    (!id.is_empty()).then(|| id.to_string())
-}
-
-/// Copies `docker run`'s stderr to ours until its end; returns its first [`STDERR_HEAD`]
-/// bytes. A failing write to our stderr stops the copy, never the draining, so that docker
-/// is not blocked on a full pipe.
-fn tee_stderr(pipe: Option<std::os::fd::OwnedFd>) -> Vec<u8> {
-    use std::io::{Read, Write};
-    let Some(pipe) = pipe else {
-        return Vec::new();
+/// A failed launch as `docker run` would have reported it: its exit status (125 when docker
+/// refused to create, 125/126/127 when it could not start) and docker's own line, which
+/// also goes to our stderr (the sandbox's), where `docker run` printed it. A launch cut
+/// short some other way (the daemon went away, a time limit) has no status, only its error.
+fn launch_failure(e: &LaunchError) -> (Result<ExitStatus, String>, Option<String>) {
+    use std::io::Write;
+    let exit = |code: i32| ExitStatus::from_raw((code & 0xff) << 8);
+    let (status, said) = match e {
+        // `docker create` exits 1 where `docker run` exits 125: docker failed before the
+        // container ran.
+        LaunchError::Create(DockerError::Failed { stderr, .. }) => (Ok(exit(125)), stderr.clone()),
+        LaunchError::Start {
+            exit_code,
+            error: DockerError::Api { message, .. },
+            ..
+        } => (
+            Ok(exit(*exit_code)),
+            format!("docker: Error response from daemon: {message}."),
+        ),
+        other => return (Err(other.to_string()), None),
     };
-    let mut pipe = std::fs::File::from(pipe);
-    let mut head = Vec::new();
-    let mut buf = vec![0u8; 64 * 1024];
-    let mut copying = true;
-    loop {
-        let n = match pipe.read(&mut buf) {
-            Ok(0) => break,
-            Ok(n) => n,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-            Err(_) => break,
-        };
-        let keep = n.min(STDERR_HEAD - head.len());
-        head.extend_from_slice(&buf[..keep]);
-        if copying && std::io::stderr().write_all(&buf[..n]).is_err() {
-            copying = false;
-        }
-    }
-    head
+    let _ = writeln!(std::io::stderr(), "{}", said.trim_end());
+    (status, docker_error_line(said.as_bytes()))
 }
 
-/// Docker's reason from the start of `docker run`'s stderr: its first non-empty line
-/// (`docker: Error response from daemon: ...`, or the CLI's complaint about an option),
-/// redacted and bounded.
-fn docker_error_line(stderr_head: &[u8]) -> Option<String> {
-    let text = String::from_utf8_lossy(stderr_head);
+/// Docker's reason from what it printed: its first non-empty line (`Error response from
+/// daemon: ...`, or the CLI's complaint about an option), redacted and bounded.
+fn docker_error_line(said: &[u8]) -> Option<String> {
+    let text = String::from_utf8_lossy(said);
     let line = text.lines().map(str::trim).find(|l| !l.is_empty())?;
     let mut line = docker_cli::redact::redact_text(line, &[]);
     if line.len() > DOCKER_ERROR_MAX {
@@ -1009,22 +956,22 @@ fn docker_error_line(stderr_head: &[u8]) -> Option<String> {
 /// How long the end of a task waits for an unreachable Docker daemon to come back.
 const DAEMON_RETURN_TIMEOUT: Duration = Duration::from_secs(10 * 60);
 
-/// The container once it has stopped, after `docker run` returned. `docker run` also returns
-/// when it loses the daemon (a daemon restart), with the container still running: then wait
+/// The container once it has stopped, after the wait for its exit returned. That wait also
+/// ends when the daemon goes away (a restart), with the container still running: then wait
 /// for the container itself, and for the daemon to come back, before reporting.
-async fn settle_container(docker: &Docker, name: &str) -> Option<Container> {
+async fn settle_container(engine: &Engine, name: &str) -> Option<Container> {
     let deadline = Instant::now() + DAEMON_RETURN_TIMEOUT;
     let mut warned = false;
     loop {
-        match docker.inspect_container(name).await {
+        match engine.inspect_container(name).await {
             Ok(container) if !container.running => return Some(container),
             Ok(_) => {
                 tracing::warn!(
                     container = name,
-                    "docker run returned but the container still runs; waiting for it to stop"
+                    "the wait for the container ended but it still runs; waiting for it to stop"
                 );
-                if let Err(e) = docker.wait_container(name, Duration::from_secs(300)).await {
-                    tracing::debug!(error = %e, "docker wait failed; asking again");
+                if let Err(e) = engine.wait(name, Duration::from_secs(300)).await {
+                    tracing::debug!(error = %e, "the wait failed; asking again");
                 }
                 continue;
             }
@@ -1039,7 +986,7 @@ async fn settle_container(docker: &Docker, name: &str) -> Option<Container> {
         if Instant::now() >= deadline {
             tracing::error!(
                 container = name,
-                "the Docker daemon did not come back in time; reporting what docker run said"
+                "the Docker daemon did not come back in time; reporting what is known"
             );
             return None;
         }
@@ -1095,16 +1042,6 @@ mod tests {
         let long = "x".repeat(5000);
         let line = docker_error_line(long.as_bytes()).unwrap();
         assert_eq!(line.len(), DOCKER_ERROR_MAX + 3);
-    }
-
-    #[test]
-    fn the_created_id_is_what_the_cidfile_holds() {
-        let dir = tempfile::tempdir().unwrap();
-        assert_eq!(created_id(dir.path()), None);
-        std::fs::write(dir.path().join("cid"), "").unwrap();
-        assert_eq!(created_id(dir.path()), None);
-        std::fs::write(dir.path().join("cid"), "abc123\n").unwrap();
-        assert_eq!(created_id(dir.path()).as_deref(), Some("abc123"));
     }
 
     #[test]

@@ -28,6 +28,8 @@ pub struct Options {
     /// Before the executor starts, run a container of the name it will use (`mesos-<id>`),
     /// as a leftover or someone else's would: `sleep 600` of the busybox image.
     pub occupy_name: bool,
+    /// `--docker_socket`; the real daemon's when `None`.
+    pub docker_socket: Option<std::path::PathBuf>,
 }
 
 pub struct Harness {
@@ -121,7 +123,13 @@ impl Harness {
             .arg("--cgroups_enable_cfs=false")
             .arg(format!("--container={container}"))
             .arg("--docker=docker")
-            .arg("--docker_socket=/var/run/docker.sock")
+            .arg(format!(
+                "--docker_socket={}",
+                opts.docker_socket
+                    .as_deref()
+                    .unwrap_or(std::path::Path::new("/var/run/docker.sock"))
+                    .display()
+            ))
             .arg("--help=false")
             .arg("--initialize_driver_logging=true")
             .arg("--launcher_dir=/usr/libexec/mesos")
