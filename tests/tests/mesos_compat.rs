@@ -548,7 +548,14 @@ fn container_of_task_running(cluster: &Cluster, executor_id: &str) -> bool {
     let ids = test_rig::docker(&["ps", "-q", "--filter", "name=mesos-"]);
     let needle = format!("/executors/{executor_id}/runs/");
     ids.split_whitespace().any(|id| {
-        let binds = test_rig::docker(&["inspect", "-f", "{{range .HostConfig.Binds}}{{println .}}{{end}}{{range .Mounts}}{{println .Source}}{{end}}", id]);
+        // A container removed since the listing (another test's) is not this task's.
+        let Ok(out) = Command::new("docker")
+            .args(["inspect", "-f", "{{range .HostConfig.Binds}}{{println .}}{{end}}{{range .Mounts}}{{println .Source}}{{end}}", id])
+            .output()
+        else {
+            return false;
+        };
+        let binds = String::from_utf8_lossy(&out.stdout);
         binds.contains(cluster.state.path().to_str().unwrap()) && binds.contains(&needle)
     })
 }
@@ -600,11 +607,17 @@ fn shape(u: &Update) -> (String, Option<String>, Option<String>, Option<bool>) {
     )
 }
 
+/// A recovering Mesos agent lists every `mesos-*` container and fails its recovery when one
+/// vanishes between its `docker ps` and `docker inspect` (one agent per host never sees
+/// another's containers go): the clusters of this file run one at a time.
+static ONE_CLUSTER_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 #[test]
 fn the_real_agent_runs_our_executor_and_fetcher_as_it_runs_its_own() {
     let Some(script) = cluster_script() else {
         return;
     };
+    let _one_cluster = ONE_CLUSTER_AT_A_TIME.lock();
     test_rig::require_docker();
     let dir = tempfile::tempdir().unwrap();
     let files = test_files(dir.path());
@@ -681,6 +694,7 @@ fn our_executor_gives_up_after_the_recovery_timeout() {
     let Some(script) = cluster_script() else {
         return;
     };
+    let _one_cluster = ONE_CLUSTER_AT_A_TIME.lock();
     test_rig::require_docker();
     let ours_dir = our_launcher_dir();
     let cluster = Cluster::up(

@@ -1,7 +1,10 @@
 //! A minimal agent for `scripts/bench/executor`: hosts the executor API endpoint, runs one
 //! `sleep` task with the given `mesos-docker-executor` binary, and once the task is RUNNING
-//! (and again after some seconds) prints the executor's VmRSS next to that of its `docker`
-//! CLI child; then kills the task and waits for the executor to exit.
+//! (and again after some seconds) prints the executor's VmRSS and that of every process it
+//! keeps (none since the executor drives the container through the Engine API): the host
+//! memory the task costs outside its container. Then, as the baseline of the same run, the
+//! VmRSS of an attached `docker run` CLI (what every task cost on top of its executor while
+//! the executor ran one); then kills the task and waits for the executor to exit.
 //!
 //! Usage: bench_agent <path to mesos-docker-executor> [image] [settle seconds]
 
@@ -31,7 +34,15 @@ fn children(pid: u32) -> Vec<u32> {
     out
 }
 
-fn report(label: &str, pid: u32) {
+fn rss_kib(pid: u32) -> u64 {
+    status_field(pid, "VmRSS:")
+        .and_then(|v| v.split_whitespace().next().and_then(|n| n.parse().ok()))
+        .unwrap_or(0)
+}
+
+/// Prints the executor and its children; returns their total VmRSS in KiB.
+fn report(label: &str, pid: u32) -> u64 {
+    let mut total = rss_kib(pid);
     let rss = status_field(pid, "VmRSS:").unwrap_or_else(|| "?".into());
     let hwm = status_field(pid, "VmHWM:").unwrap_or_else(|| "?".into());
     let threads = status_field(pid, "Threads:").unwrap_or_else(|| "?".into());
@@ -42,7 +53,41 @@ fn report(label: &str, pid: u32) {
         let name = status_field(child, "Name:").unwrap_or_default();
         let rss = status_field(child, "VmRSS:").unwrap_or_else(|| "?".into());
         println!("{:<28} child {name:<16} pid {child:<7} VmRSS {rss}", "");
+        total += rss_kib(child);
     }
+    println!(
+        "{:<28} host memory for the task (executor + children): {total} kB",
+        ""
+    );
+    total
+}
+
+/// VmRSS (KiB) of an attached `docker run` CLI once its container runs.
+async fn attached_cli_rss(image: &str) -> u64 {
+    let name = format!("bench-cli-{}", uuid::Uuid::new_v4().simple());
+    let mut cli = tokio::process::Command::new("docker")
+        .args(["run", "--rm", "--name", &name, image, "sleep", "600"])
+        .stdout(std::process::Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    for _ in 0..600 {
+        let out = std::process::Command::new("docker")
+            .args(["inspect", "-f", "{{.State.Running}}", &name])
+            .output()
+            .unwrap();
+        if String::from_utf8_lossy(&out.stdout).trim() == "true" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let rss = rss_kib(cli.id().unwrap());
+    let _ = std::process::Command::new("docker")
+        .args(["rm", "-f", &name])
+        .output();
+    let _ = cli.wait().await;
+    rss
 }
 
 #[tokio::main(flavor = "current_thread")]
@@ -109,7 +154,16 @@ async fn main() {
     }
     report("at TASK_RUNNING", pid);
     tokio::time::sleep(Duration::from_secs(settle)).await;
-    report(&format!("after {settle}s running"), pid);
+    let ours = report(&format!("after {settle}s running"), pid);
+    let cli = attached_cli_rss(&image).await;
+    let executor = rss_kib(pid);
+    println!(
+        "host memory per task: {ours} kB ({:.2} MiB; goal <= 5 MiB); with an attached docker run \
+         CLI as before: {} kB (executor {executor} + CLI {cli}); ratio {:.2}",
+        ours as f64 / 1024.0,
+        executor + cli,
+        ours as f64 / (executor + cli) as f64
+    );
 
     endpoint.kill_task(&fid, &eid, &task.task_id, None).unwrap();
     let _ = tokio::time::timeout(Duration::from_secs(60), child.wait()).await;
