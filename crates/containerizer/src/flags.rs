@@ -384,15 +384,29 @@ impl ContainerizerFlags {
         Ok(())
     }
 
-    /// The docker CLI handle of these flags, with their time limits.
-    pub fn docker(&self) -> Result<docker_cli::Docker, docker_cli::DockerError> {
+    /// The time limits of docker calls under these flags, CLI and Engine API alike.
+    fn docker_timeouts(&self) -> docker_cli::Timeouts {
         let image_inspect = self.docker_inspect_timeout.to_std();
-        let timeouts = docker_cli::Timeouts {
+        docker_cli::Timeouts {
             image_inspect,
             inspect: image_inspect.min(docker_cli::Timeouts::default().inspect),
             ..docker_cli::Timeouts::default()
-        };
-        docker_cli::Docker::with_timeouts(&self.docker, Some(&self.docker_socket), timeouts)
+        }
+    }
+
+    /// The docker CLI handle of these flags, with their time limits.
+    pub fn docker(&self) -> Result<docker_cli::Docker, docker_cli::DockerError> {
+        docker_cli::Docker::with_timeouts(
+            &self.docker,
+            Some(&self.docker_socket),
+            self.docker_timeouts(),
+        )
+    }
+
+    /// The Engine API client of the daemon at `--docker_socket`, with the time limits of
+    /// the CLI calls it replaces.
+    pub fn engine(&self) -> docker_engine::Engine {
+        docker_engine::Engine::new(&self.docker_socket, self.docker_timeouts())
     }
 
     /// The effective work dir.

@@ -1,11 +1,14 @@
-//! Faults of the docker CLI that the real one shows only now and then, injected by a
-//! `--docker` wrapper script around the real CLI: a `docker inspect` that hangs.
+//! Faults of Docker that the real one shows only now and then: a daemon that does not answer
+//! an image inspect (a Unix-socket proxy in front of the real daemon holds the request,
+//! `common::docker_proxy`), a container name taken at the last moment (a `--docker` wrapper
+//! script around the real CLI takes it).
 //!
 //! Needs `mesos-docker-executor` and `mesos-fetcher` next to the containerizer binary
 //! (`cargo build --workspace`; `scripts/test` does it first).
 
 mod common;
 
+use common::docker_proxy::DockerProxy;
 use common::{launcher_dir, text, BIN};
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -36,17 +39,20 @@ fn write_script(path: &Path, body: &str) {
 }
 
 #[test]
-fn a_hung_image_inspect_is_killed_with_its_children_and_fails_the_launch_without_a_pull() {
+fn a_hung_image_inspect_fails_the_launch_at_its_time_limit_without_a_pull() {
     test_rig::require_docker();
     let dir = tempfile::tempdir().unwrap();
+    // The daemon never answers an image inspect.
+    let proxy = DockerProxy::hanging(&dir.path().join("docker.sock"), |path| {
+        path.starts_with("/images/") && path.ends_with("/json")
+    });
+    // The CLI calls are logged: a pull would show.
     let log = dir.path().join("calls.log");
-    // `inspect --type=image` never answers; it waits on a child of its own, which a kill of
-    // the script alone would leave running under init.
     let wrapper = dir.path().join("docker");
     write_script(
         &wrapper,
         &format!(
-            "#!/bin/sh\necho \"$*\" >> {log}\ncase \" $* \" in\n  *\" inspect --type=image \"*) sleep 100000 & wait ;;\nesac\nexec docker \"$@\"\n",
+            "#!/bin/sh\necho \"$*\" >> {log}\nexec docker \"$@\"\n",
             log = log.display()
         ),
     );
@@ -63,13 +69,13 @@ fn a_hung_image_inspect_is_killed_with_its_children_and_fails_the_launch_without
     )
     .unwrap();
     let cid = test_rig::unique_name("hung-");
-    // Every process of this run carries the marker in its environment, the wrapper's
-    // children included.
+    // Every process of this run carries the marker in its environment.
     let marker = format!("MESOS_TEST_MARKER={cid}");
     let child = Command::new(BIN)
         .arg(format!("--work_dir={}", dir.path().join("work").display()))
         .arg(format!("--launcher_dir={}", launcher_dir().display()))
         .arg(format!("--docker={}", wrapper.display()))
+        .arg(format!("--docker_socket={}", proxy.path.display()))
         .arg("--docker_inspect_timeout=2secs")
         .args(["run", task.to_str().unwrap(), "--container_id", &cid])
         .env("MESOS_TEST_MARKER", &cid)
@@ -81,11 +87,11 @@ fn a_hung_image_inspect_is_killed_with_its_children_and_fails_the_launch_without
     let out = test_rig::wait_bounded(child, Duration::from_secs(120));
     let stderr = text(&out.stderr);
     assert_eq!(out.status.code(), Some(125), "{stderr}");
-    // The failure names the command that hung and its limit.
+    // The failure names what hung and its limit.
     assert!(
         stderr.contains(&format!(
-            "inspect --type=image -- {}' timed out after 2s",
-            test_rig::BUSYBOX_IMAGE
+            "Failed to pull image '{image}' for container '{cid}': 'inspect image {image}' timed out after 2s",
+            image = test_rig::BUSYBOX_IMAGE
         )),
         "{stderr}"
     );
@@ -99,17 +105,17 @@ fn a_hung_image_inspect_is_killed_with_its_children_and_fails_the_launch_without
     let left = processes_with(&marker);
     assert!(
         left.is_empty(),
-        "processes of the docker wrapper outlived run: {left:?}"
+        "processes of the launch outlived run: {left:?}"
     );
     assert!(!test_rig::container_exists(&format!("mesos-{cid}")));
 }
 
 /// Another container takes the name `mesos-<id>` after the launch checked it was free and
-/// before the task's `docker run` (a wrapper creates it right then): the task fails with
+/// before the task's `docker run` or `docker create` (a wrapper creates it right then): the task fails with
 /// docker's reason, and that container is neither reported as the task's, nor stopped, nor
 /// removed, by the executor or by the containerizer cleaning up after it.
 #[test]
-fn a_name_taken_just_before_docker_run_is_not_adopted_nor_removed() {
+fn a_name_taken_just_before_the_task_container_is_created_is_not_adopted_nor_removed() {
     test_rig::require_docker();
     let dir = tempfile::tempdir().unwrap();
     let cid = test_rig::unique_name("race-");
@@ -119,7 +125,7 @@ fn a_name_taken_just_before_docker_run_is_not_adopted_nor_removed() {
     write_script(
         &wrapper,
         &format!(
-            "#!/bin/sh\ncase \" $* \" in\n  *\" run \"*\"--name {name} \"*) docker run -d --name {name} {image} sleep 600 > {dir}/other.id ;;\nesac\nexec docker \"$@\"\n",
+            "#!/bin/sh\ncase \" $* \" in\n  *\" run \"*\"--name {name} \"* | *\" create \"*\"--name {name} \"*) docker run -d --name {name} {image} sleep 600 > {dir}/other.id ;;\nesac\nexec docker \"$@\"\n",
             image = test_rig::BUSYBOX_IMAGE,
             dir = dir.path().display()
         ),

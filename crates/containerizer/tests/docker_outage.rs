@@ -6,9 +6,9 @@
 //! running at the same time, and a second private dockerd changes host-wide state (it
 //! deletes the `docker0` bridge when started with `--bridge=none`). Instead `serve` and its
 //! executors talk to the daemon through a Unix-socket proxy owned by the test
-//! (`--docker_socket`); stopping the proxy is, for them, the daemon going away: every open
-//! connection (the executors' attached `docker run`s included) is cut and new ones are
-//! refused. The containers keep running meanwhile, as they do across a restart with
+//! (`--docker_socket`, `common::docker_proxy`); stopping the proxy is, for them, the daemon
+//! going away: every open connection (the executors' attached `docker run`s and serve's
+//! waits included) is cut and new ones are refused. The containers keep running meanwhile, as they do across a restart with
 //! `live-restore`.
 //!
 //! Needs `mesos-docker-executor` and `mesos-fetcher` next to the containerizer binary
@@ -16,98 +16,12 @@
 
 mod common;
 
+use common::docker_proxy::DockerProxy;
 use common::{eventually, kill_executors_of, spawn_serve, text, Operator};
 use serde_json::{json, Value};
-use std::net::Shutdown;
-use std::os::unix::net::{UnixListener, UnixStream};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
-
-/// The real daemon behind the proxy.
-const DOCKER_SOCKET: &str = "/var/run/docker.sock";
-
-/// A Unix-socket proxy in front of the Docker socket; see the module docs.
-struct DockerProxy {
-    path: PathBuf,
-    stop: Arc<AtomicBool>,
-    /// Both ends of every connection made, to cut them on [`DockerProxy::stop`].
-    connections: Arc<Mutex<Vec<UnixStream>>>,
-    accept: Option<std::thread::JoinHandle<()>>,
-}
-
-impl DockerProxy {
-    fn start(path: &Path) -> DockerProxy {
-        let mut proxy = DockerProxy {
-            path: path.to_path_buf(),
-            stop: Arc::new(AtomicBool::new(false)),
-            connections: Arc::new(Mutex::new(Vec::new())),
-            accept: None,
-        };
-        proxy.resume();
-        proxy
-    }
-
-    /// The daemon is back: accept connections again.
-    fn resume(&mut self) {
-        let _ = std::fs::remove_file(&self.path);
-        let listener = UnixListener::bind(&self.path).unwrap();
-        listener.set_nonblocking(true).unwrap();
-        self.stop = Arc::new(AtomicBool::new(false));
-        let stop = self.stop.clone();
-        let connections = self.connections.clone();
-        self.accept = Some(std::thread::spawn(move || {
-            while !stop.load(Ordering::SeqCst) {
-                let client = match listener.accept() {
-                    Ok((client, _)) => client,
-                    Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
-                        std::thread::sleep(Duration::from_millis(5));
-                        continue;
-                    }
-                    Err(_) => return,
-                };
-                client.set_nonblocking(false).unwrap();
-                let Ok(upstream) = UnixStream::connect(DOCKER_SOCKET) else {
-                    continue;
-                };
-                {
-                    let mut all = connections.lock().unwrap();
-                    all.push(client.try_clone().unwrap());
-                    all.push(upstream.try_clone().unwrap());
-                }
-                for (mut from, mut to) in [
-                    (client.try_clone().unwrap(), upstream.try_clone().unwrap()),
-                    (upstream, client),
-                ] {
-                    std::thread::spawn(move || {
-                        let _ = std::io::copy(&mut from, &mut to);
-                        let _ = to.shutdown(Shutdown::Write);
-                    });
-                }
-            }
-        }));
-    }
-
-    /// The daemon goes away: new connections are refused, open ones are cut.
-    fn stop(&mut self) {
-        self.stop.store(true, Ordering::SeqCst);
-        if let Some(accept) = self.accept.take() {
-            let _ = accept.join();
-        }
-        let _ = std::fs::remove_file(&self.path);
-        for c in self.connections.lock().unwrap().drain(..) {
-            let _ = c.shutdown(Shutdown::Both);
-        }
-    }
-}
-
-impl Drop for DockerProxy {
-    fn drop(&mut self) {
-        self.stop();
-    }
-}
 
 /// A `serve` (a child process) with its own work dir, talking to docker through the proxy.
 struct Serve {

@@ -254,3 +254,115 @@ fn explain_shows_the_executor_image_container_and_touches_nothing() {
     assert_eq!(e["executor"], serde_json::json!([]));
     assert!(!work_dir.exists(), "explain created {}", work_dir.display());
 }
+
+/// The processes descending from `root`, with their command names, from `/proc`.
+fn descendants(root: u32) -> Vec<(u32, String)> {
+    let mut parent_of = Vec::new();
+    for entry in std::fs::read_dir("/proc").unwrap().flatten() {
+        let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else {
+            continue;
+        };
+        let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else {
+            continue;
+        };
+        // `pid (comm) state ppid ...`; the command name may hold spaces and parentheses.
+        let (Some(open), Some(close)) = (stat.find('('), stat.rfind(')')) else {
+            continue;
+        };
+        let comm = stat[open + 1..close].to_string();
+        let ppid = stat[close + 1..]
+            .split_whitespace()
+            .nth(1)
+            .and_then(|p| p.parse::<u32>().ok());
+        if let Some(ppid) = ppid {
+            parent_of.push((pid, ppid, comm));
+        }
+    }
+    let mut found = Vec::new();
+    let mut frontier = vec![root];
+    while let Some(parent) = frontier.pop() {
+        for (pid, ppid, comm) in &parent_of {
+            if *ppid == parent {
+                found.push((*pid, comm.clone()));
+                frontier.push(*pid);
+            }
+        }
+    }
+    found
+}
+
+/// A `serve` child process on a work dir of its own.
+struct Serve {
+    work: tempfile::TempDir,
+    child: std::process::Child,
+    port: u16,
+}
+
+impl common::Operator for Serve {
+    fn port(&self) -> u16 {
+        self.port
+    }
+
+    fn log(&self) -> String {
+        std::fs::read_to_string(self.work.path().join("serve.log")).unwrap_or_default()
+    }
+}
+
+impl Drop for Serve {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[test]
+fn an_executor_image_runs_under_serve_with_no_docker_process_alive() {
+    use common::Operator;
+    require_executor_image();
+    let work = tempfile::tempdir().unwrap();
+    let (child, port) = common::spawn_serve(work.path(), &[], 0);
+    let serve = Serve { work, child, port };
+    let cid = test_rig::unique_name("no-cli-");
+    let name = format!("mesos-{cid}");
+    let _guard = test_rig::ContainerGuard(name.clone());
+    // An executor that prints, then runs on (it never subscribes: long enough to look).
+    let executor = serde_json::json!({
+        "executor_id": {"value": "lingerer"},
+        "command": {"value": "echo executor-started; echo executor-complains >&2; exec sleep 600"},
+        "container": {"type": "DOCKER", "docker": {"image": test_rig::BUSYBOX_IMAGE}}
+    });
+    serve.call(serde_json::json!({
+        "type": "LAUNCH_TASK",
+        "launch_task": {"task": {"name": "long-lived"}, "executor": executor, "container_id": cid}
+    }));
+    let sandbox = serve.work.path().join("sandboxes").join(&cid);
+    // Its output reaches the sandbox files while it runs: copied by serve itself.
+    common::eventually("the executor's output in the sandbox", || {
+        let out = std::fs::read_to_string(sandbox.join("stdout")).unwrap_or_default();
+        let err = std::fs::read_to_string(sandbox.join("stderr")).unwrap_or_default();
+        (out.contains("executor-started") && err.contains("executor-complains")).then_some(())
+    });
+    let running = test_rig::docker(&["inspect", "-f", "{{.State.Running}}", &name]);
+    assert_eq!(running.trim(), "true");
+    let docker_processes: Vec<_> = descendants(serve.child.id())
+        .into_iter()
+        .filter(|(_, comm)| comm == "docker")
+        .collect();
+    assert!(
+        docker_processes.is_empty(),
+        "docker processes run under serve while the executor runs: {docker_processes:?}\n{}",
+        serve.log()
+    );
+    // And serve still follows it: a kill of the container is the executor's end.
+    test_rig::docker(&["kill", &name]);
+    let out = serve.cli(&["wait", &cid]);
+    let t: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(t["state"], "TASK_FAILED", "{t}");
+    assert!(
+        t["message"]
+            .as_str()
+            .unwrap()
+            .contains("Executor terminated (exited with status 137)"),
+        "{t}"
+    );
+}

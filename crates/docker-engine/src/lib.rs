@@ -14,7 +14,9 @@
 pub mod attach;
 mod containers;
 mod http;
+mod images;
 pub mod launch;
+mod list;
 pub mod start_error;
 
 pub use attach::{Attachment, CopyReport, DemuxError, Demuxer, StreamKind};

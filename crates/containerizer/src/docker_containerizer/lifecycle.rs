@@ -17,7 +17,8 @@ use crate::status_line::{self, EXIT_NOT_STARTED};
 use crate::watch::container::ContainerWatch;
 use crate::watch::process::{ExitWatch, ProcessIdentity};
 use agent_endpoint::{EndpointEvent, KillOutcome};
-use docker_cli::{Docker, DockerConfig, PullOptions};
+use docker_cli::{DockerConfig, DockerError, PullOptions};
+use docker_engine::Engine;
 use mesos_types::duration::Duration;
 use mesos_types::status::{Reason, TaskState, TaskStatus};
 use mesos_types::task::{ExecutorInfo, FrameworkCapabilityType, KillPolicy};
@@ -137,14 +138,14 @@ fn made_for(found: &docker_cli::Container, container_id: &str) -> bool {
         .is_some_and(|id| id == container_id)
 }
 
-/// `docker rm -f -v` of the container's task container and of its `.executor` container,
-/// whichever exist and were made for it.
-pub(crate) async fn remove_docker_containers(docker: &Docker, container_id: &str) {
+/// Removes (with its anonymous volumes, by force) the container's task container and its
+/// `.executor` container, whichever exist and were made for it.
+pub(crate) async fn remove_docker_containers(engine: &Engine, container_id: &str) {
     for name in [
         docker_cli::container_name(container_id),
         docker_cli::executor_container_name(container_id),
     ] {
-        match docker.inspect_container(&name).await {
+        match engine.inspect_container(&name).await {
             Err(e) if e.is_not_found() => continue,
             Ok(found) if !made_for(&found, container_id) => {
                 tracing::warn!(container = %name, "not removed: a container of this name that was not made for this task");
@@ -153,7 +154,7 @@ pub(crate) async fn remove_docker_containers(docker: &Docker, container_id: &str
             // Ours, or docker cannot tell: the removal says what docker can do.
             _ => {}
         }
-        match docker.rm(&name, true).await {
+        match engine.remove(&name, true).await {
             Ok(()) => tracing::debug!(container = %name, "container removed"),
             Err(e) if e.is_not_found() => {}
             Err(e) => tracing::warn!(container = %name, error = %e, "failed to remove container"),
@@ -161,11 +162,12 @@ pub(crate) async fn remove_docker_containers(docker: &Docker, container_id: &str
     }
 }
 
-/// `docker rm -f -v` of the `.executor` container of `container_id` (`--docker_mesos_image`)
-/// once its executor has ended: it holds nothing worth keeping, its output is in the sandbox.
-pub(crate) async fn remove_executor_container(docker: &Docker, container_id: &str) {
+/// Removes (by force, with its anonymous volumes) the `.executor` container of
+/// `container_id` (`--docker_mesos_image`) once its executor has ended: it holds nothing
+/// worth keeping, its output is in the sandbox.
+pub(crate) async fn remove_executor_container(engine: &Engine, container_id: &str) {
     let name = docker_cli::executor_container_name(container_id);
-    match docker.inspect_container(&name).await {
+    match engine.inspect_container(&name).await {
         Err(e) if e.is_not_found() => return,
         Ok(found) if !made_for(&found, container_id) => {
             tracing::warn!(container = %name, "not removed: a container of this name that was not made for this task");
@@ -173,7 +175,7 @@ pub(crate) async fn remove_executor_container(docker: &Docker, container_id: &st
         }
         _ => {}
     }
-    match docker.rm(&name, true).await {
+    match engine.remove(&name, true).await {
         Ok(()) => tracing::debug!(container = %name, "executor container removed"),
         Err(e) if e.is_not_found() => {}
         Err(e) => {
@@ -197,7 +199,7 @@ pub(crate) async fn drive(
             let executor = match executor {
                 RecoveredExecutor::Process(identity) => Executor::Adopted(ExitWatch::new(identity)),
                 RecoveredExecutor::Container(name) => {
-                    Executor::Container(ContainerWatch::start(cz.ctx.docker.clone(), name))
+                    Executor::Container(ContainerWatch::start(cz.ctx.engine.clone(), name))
                 }
             };
             supervise(&cz, &container, &mut events, &mut commands, executor).await
@@ -215,21 +217,21 @@ pub(crate) async fn drive(
         .executor_container
         .is_some_and(|name| name == docker_cli::executor_container_name(&container.id));
     if delay.is_zero() {
-        remove_docker_containers(&cz.ctx.docker, &container.id).await;
+        remove_docker_containers(&cz.ctx.engine, &container.id).await;
     } else {
         if in_executor_container {
             // In the background: the end need not wait for docker.
-            let docker = cz.ctx.docker.clone();
+            let engine = cz.ctx.engine.clone();
             let id = container.id.clone();
-            tokio::spawn(async move { remove_executor_container(&docker, &id).await });
+            tokio::spawn(async move { remove_executor_container(&engine, &id).await });
         }
-        schedule_removal(cz.ctx.docker.clone(), container.id.clone(), delay);
+        schedule_removal(cz.ctx.engine.clone(), container.id.clone(), delay);
     }
     // Only a launch that got as far as an executor can have started a task container; a
     // launch that failed before (fetch, pull) leaves no docker call running behind it.
     let record = container.snapshot().record;
     if record.executor_pid.is_some() || record.executor_container.is_some() {
-        ensure_task_container_stopped(cz.ctx.docker.clone(), container.id.clone());
+        ensure_task_container_stopped(cz.ctx.engine.clone(), container.id.clone());
     }
     tracing::info!(container_id = %container.id, state = %termination.state,
         exit_code = termination.exit_code, "container ended");
@@ -238,23 +240,23 @@ pub(crate) async fn drive(
 
 /// Makes sure the task container of an ended container does not run on, in the background:
 /// whatever the executor reported, once the task has ended nothing of it may keep running.
-/// In the normal case it is gone or exited already (one `docker inspect`). It may still run
+/// In the normal case it is gone or exited already (one inspect). It may still run
 /// when the executor lost its daemon connection (the Docker daemon restarted with
 /// `live-restore`, or went away for a while) and took that for the container's end: then
 /// it is removed, as soon as the daemon answers again (asked again with a growing pause,
 /// for at most 10 minutes).
-pub(crate) fn ensure_task_container_stopped(docker: Docker, container_id: String) {
+pub(crate) fn ensure_task_container_stopped(engine: Engine, container_id: String) {
     tokio::spawn(async move {
         let name = docker_cli::container_name(&container_id);
         let deadline = Instant::now() + ENSURE_STOPPED_FOR;
         let mut pause = std::time::Duration::from_secs(1);
         loop {
-            match docker.inspect_container(&name).await {
+            match engine.inspect_container(&name).await {
                 Err(e) if e.is_not_found() => return,
                 Ok(c) if !c.running || !made_for(&c, &container_id) => return,
                 Ok(_) => {
                     tracing::warn!(container = %name, "the task ended but its container still runs; removing it");
-                    match docker.rm(&name, true).await {
+                    match engine.remove(&name, true).await {
                         Ok(()) => return,
                         Err(e) if e.is_not_found() => return,
                         Err(e) => {
@@ -277,10 +279,10 @@ pub(crate) fn ensure_task_container_stopped(docker: Docker, container_id: String
 }
 
 /// Removes the container's docker containers after `delay` (`--docker_remove_delay`).
-pub(crate) fn schedule_removal(docker: Docker, container_id: String, delay: std::time::Duration) {
+pub(crate) fn schedule_removal(engine: Engine, container_id: String, delay: std::time::Duration) {
     tokio::spawn(async move {
         tokio::time::sleep(delay).await;
-        remove_docker_containers(&docker, &container_id).await;
+        remove_docker_containers(&engine, &container_id).await;
     });
 }
 
@@ -311,7 +313,7 @@ async fn launch(
             let _ = cz
                 .endpoint
                 .unregister_executor(&container.spec.framework_id(), &container.spec.executor_id);
-            remove_docker_containers(&cz.ctx.docker, &container.id).await;
+            remove_docker_containers(&cz.ctx.engine, &container.id).await;
             match failure {
                 Some(error) => {
                     tracing::warn!(container_id = %container.id, error = %error, "launch failed");
@@ -433,12 +435,17 @@ async fn start_executor(
                     &env,
                 )?;
                 let deadline = flags.executor_registration_timeout.to_std();
-                let started =
-                    crate::launch::mesos_image::launch(&ctx.docker, &command, deadline).await?;
+                let started = crate::launch::mesos_image::launch(
+                    &ctx.docker,
+                    &ctx.engine,
+                    &command,
+                    deadline,
+                )
+                .await?;
                 // The pid is in the host's pid namespace, which need not be ours: it is
                 // recorded for information, and the container is watched through docker.
                 (
-                    Executor::Container(ContainerWatch::start(ctx.docker.clone(), started.id)),
+                    Executor::Container(ContainerWatch::start(ctx.engine.clone(), started.id)),
                     started.pid,
                     None,
                     Some(started.name),
@@ -516,7 +523,7 @@ async fn start_executor_container(
     // The registration timer starts only once the container runs; bound the start itself
     // by the same timeout.
     let deadline = ctx.flags.executor_registration_timeout.to_std();
-    Ok(executor_container::launch(&ctx.docker, &container_spec, deadline).await?)
+    Ok(executor_container::launch(&ctx.docker, &ctx.engine, &container_spec, deadline).await?)
 }
 
 /// The URIs to fetch: the task's for a command task, else the custom executor's.
@@ -602,6 +609,11 @@ async fn pull(
     let Some(image) = spec.image() else {
         return Ok(());
     };
+    let pull_error = |source: DockerError| RunError::Pull {
+        container_id: spec.container_id.clone(),
+        image: image.to_string(),
+        source: Box::new(source),
+    };
     let flag = match &flags.docker_config {
         Some(flag) => {
             Some(DockerConfig::parse(flag).map_err(|e| RunError::DockerConfig(Box::new(e)))?)
@@ -612,6 +624,23 @@ async fn pull(
     // once the pull has ended, whichever way.
     let credentials = docker_cli::pull_credentials(sandbox, flag.as_ref())
         .map_err(|e| RunError::DockerConfig(Box::new(e)))?;
+    if !spec.force_pull() {
+        // Present already: no pull, and no docker process to find that out.
+        match ctx
+            .engine
+            .inspect_image(&docker_cli::normalize_image(image))
+            .await
+        {
+            Ok(_) => return Ok(()),
+            // Missing, or a name the daemon will not look up: the pull says what is wrong.
+            Err(e @ (DockerError::NotFound { .. } | DockerError::Api { .. })) => {
+                tracing::debug!(image, error = %e, "image not present; pulling");
+            }
+            // A hung or unreachable daemon says nothing about the image: pulling would
+            // only hide the fault behind a second wait (MESOS-8572).
+            Err(e) => return Err(pull_error(e)),
+        }
+    }
     let options = PullOptions {
         home: Some(docker_cli::pull_home(sandbox, credentials.as_ref())),
         docker_config_dir: None,
@@ -619,16 +648,13 @@ async fn pull(
         no_progress_deadline: flags.docker_pull_stall_timeout.to_std(),
         progress: show_progress.then_some(docker_cli::PullProgress(show_pull_progress)),
     };
-    let pulled = ctx.docker.pull(image, spec.force_pull(), &options).await;
+    // The image was looked for above: `force` so that the CLI pulls without asking again.
+    let pulled = ctx.docker.pull(image, true, &options).await;
     if PULL_PROGRESS_SHOWN.swap(false, std::sync::atomic::Ordering::Relaxed) {
         // End the progress line.
         eprintln!();
     }
-    pulled.map(|_| ()).map_err(|source| RunError::Pull {
-        container_id: spec.container_id.clone(),
-        image: image.to_string(),
-        source: Box::new(source),
-    })
+    pulled.map(|_| ()).map_err(pull_error)
 }
 
 /// Whether [`show_pull_progress`] left a line open on the terminal.
@@ -757,7 +783,7 @@ async fn supervise(
     }
     // The executor is gone without a terminal update: stop and remove its container first,
     // so that whoever learns of the end finds nothing left running.
-    remove_docker_containers(&cz.ctx.docker, &container.id).await;
+    remove_docker_containers(&cz.ctx.engine, &container.id).await;
     let name = container.docker_name();
     let status = match force {
         None => container.agent_status(

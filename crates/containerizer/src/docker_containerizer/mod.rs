@@ -357,7 +357,7 @@ impl DockerContainerizer {
             docker_cli::container_name(cid),
             docker_cli::executor_container_name(cid),
         ] {
-            match self.ctx.docker.inspect_container(&name).await {
+            match self.ctx.engine.inspect_container(&name).await {
                 Ok(found) => {
                     let state = found.status.as_deref().unwrap_or(if found.running {
                         "running"
@@ -498,7 +498,7 @@ impl DockerContainerizer {
             container.send(Command::Kill { policy: Some(zero) });
         }
         let termination = container.wait().await;
-        lifecycle::remove_docker_containers(&self.ctx.docker, &container.id).await;
+        lifecycle::remove_docker_containers(&self.ctx.engine, &container.id).await;
         // Only one destroy removes the files; a concurrent one finds the id gone.
         let removed = self.containers().remove(container_id).is_some();
         if removed {

@@ -1,6 +1,7 @@
 //! Recovery (docs/design.md, *Recovery*): the checkpoints under
-//! `<work_dir>/meta/containers` are reconciled with `docker ps -a` (name prefix `mesos-`,
-//! label `mesos.agent_id` = ours).
+//! `<work_dir>/meta/containers` are reconciled with the daemon's list of containers, all of
+//! them as `docker ps -a` lists them (name prefix `mesos-`, label `mesos.agent_id` = ours),
+//! asked on the Engine API.
 //!
 //! - A live executor (its pid runs, with the start time checkpointed; or, for an executor
 //!   in a container of its own — `mesos-<cid>.executor` with `--docker_mesos_image`, a
@@ -47,7 +48,7 @@ use std::sync::Arc;
 /// Why recovery could not run at all.
 #[derive(Debug, thiserror::Error)]
 pub enum RecoverError {
-    #[error("cannot list the docker containers (docker ps -a): {0}")]
+    #[error("cannot list the docker containers: {0}")]
     Docker(#[source] docker_cli::DockerError),
     #[error("cannot read the checkpoints under '{path}': {source}")]
     Checkpoints {
@@ -165,7 +166,7 @@ impl DockerContainerizer {
         };
         let listed = self
             .ctx
-            .docker
+            .engine
             .ps_inspect(&PsFilter::all_with_prefix("mesos-").label(LABEL_AGENT_ID, &agent_id))
             .await
             .map_err(RecoverError::Docker)?;
@@ -227,17 +228,17 @@ impl DockerContainerizer {
                     });
                     continue;
                 }
-                let docker = self.ctx.docker.clone();
-                let stop_timeout = self.ctx.flags.docker_stop_timeout;
+                let engine = self.ctx.engine.clone();
+                let stop_timeout = self.ctx.flags.docker_stop_timeout.to_std();
                 let cid = cid.clone();
                 removals.spawn(async move {
                     tracing::info!(name = %c.name, "removing orphan container");
                     if c.running {
-                        if let Err(e) = docker.stop(&c.id, stop_timeout).await {
-                            tracing::debug!(name = %c.name, error = %e, "docker stop of an orphan failed; removing it by force");
+                        if let Err(e) = engine.stop(&c.id, stop_timeout).await {
+                            tracing::debug!(name = %c.name, error = %e, "stopping an orphan failed; removing it by force");
                         }
                     }
-                    let error = match docker.rm(&c.id, true).await {
+                    let error = match engine.remove(&c.id, true).await {
                         Ok(()) => None,
                         Err(e) if e.is_not_found() => None,
                         Err(e) => Some(e.to_string()),
@@ -312,13 +313,13 @@ impl DockerContainerizer {
                 true,
             );
             if has_executor_container(&cid, docker) {
-                remove_executor_container(&self.ctx.docker, &cid).await;
+                remove_executor_container(&self.ctx.engine, &cid).await;
             }
             if !docker.is_empty() {
                 let ended = c.record.ended_at.unwrap_or(c.record.launched_at);
                 let elapsed = std::time::Duration::from_secs_f64((now() - ended).max(0.0));
                 schedule_removal(
-                    self.ctx.docker.clone(),
+                    self.ctx.engine.clone(),
                     cid.clone(),
                     self.config.remove_delay.saturating_sub(elapsed),
                 );
@@ -426,7 +427,7 @@ impl DockerContainerizer {
         }
         // An executor container of its own is of no use any more.
         if has_executor_container(&cid, docker) {
-            remove_executor_container(&self.ctx.docker, &cid).await;
+            remove_executor_container(&self.ctx.engine, &cid).await;
         }
         self.containers().insert(cid.clone(), container.clone());
         let name = container.docker_name();
@@ -507,10 +508,10 @@ impl DockerContainerizer {
             }
         };
         if action == RecoveredAction::ExecutorGone || action == RecoveredAction::LaunchInterrupted {
-            remove_docker_containers(&self.ctx.docker, &cid).await;
+            remove_docker_containers(&self.ctx.engine, &cid).await;
         } else if !docker.is_empty() {
             schedule_removal(
-                self.ctx.docker.clone(),
+                self.ctx.engine.clone(),
                 cid.clone(),
                 self.config.remove_delay,
             );

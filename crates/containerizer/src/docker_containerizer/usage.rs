@@ -1,7 +1,7 @@
 //! `usage` and `update`, as Mesos does them: a running container's ResourceStatistics and
 //! new limits, read and written straight from its cgroup files (v1 or v2).
 //!
-//! The cgroup is located once from the task container's init pid (one `docker inspect`) and
+//! The cgroup is located once from the task container's init pid (one inspect) and
 //! cached; a sample that fails because the container's processes are gone drops the cache
 //! and locates it again once.
 //!
@@ -65,7 +65,7 @@ impl DockerContainerizer {
         let name = container.docker_name();
         let inspected = self
             .ctx
-            .docker
+            .engine
             .inspect_container(&name)
             .await
             .map_err(|source| {

@@ -74,6 +74,9 @@ pub enum RunError {
 pub struct RunContext {
     pub flags: ContainerizerFlags,
     pub docker: Docker,
+    /// The same daemon through its Engine API: what a running task needs (inspect, wait,
+    /// kill, remove, list) without a `docker` process.
+    pub engine: docker_engine::Engine,
     pub work: WorkDir,
     pub agent_id: AgentId,
 }
@@ -88,8 +91,8 @@ impl RunContext {
         Self::from_flags(flags)
     }
 
-    /// Builds the context from the flags: the docker CLI handle, the work dir and its agent
-    /// id (created on first use).
+    /// Builds the context from the flags: the docker CLI handle, the Engine API client, the
+    /// work dir and its agent id (created on first use).
     pub fn from_flags(flags: ContainerizerFlags) -> Result<Self, RunError> {
         let docker = flags.docker().map_err(|e| BadInput(e.to_string()))?;
         let work = WorkDir::new(flags.work_dir());
@@ -99,9 +102,11 @@ impl RunContext {
                 reason: e.to_string(),
             }
         })?;
+        let engine = flags.engine();
         Ok(Self {
             flags,
             docker,
+            engine,
             work,
             agent_id,
         })

@@ -3,11 +3,14 @@
 //! executor environment, and registers with the agent endpoint like `mesos-docker-executor`
 //! does.
 //!
-//! As in Mesos the `docker run` is attached (not `-d`): its stdout/stderr are appended to the
-//! sandbox `stdout`/`stderr` files, and the CLI's exit status is the container's exit code,
-//! so "the `docker run` client exited" plays the part of "the executor process exited".
-//! The start is detected with `docker inspect` (`State.StartedAt` set); the container's init
-//! pid becomes the executor pid.
+//! As in Mesos the container's stdout/stderr are appended to the sandbox `stdout`/`stderr`
+//! files and its exit code is the executor's, so "the container exited" plays the part of
+//! "the executor process exited". Unlike Mesos no `docker run` client stays attached for the
+//! executor's life: the container is created with `docker create` (the CLI, so every
+//! `docker run` option of the ExecutorInfo keeps working), then attached, waited for and
+//! started on the Engine API (`docker_engine::Engine::launch`); its output is copied by a
+//! thread of ours, its exit comes from the wait registered before the start. The
+//! container's init pid becomes the executor pid.
 //!
 //! Networking: the executor must reach the agent endpoint, which `run` binds to
 //! `127.0.0.1`. With the default network (`HOST`) that just works. A `BRIDGE` (or `USER`)
@@ -19,15 +22,18 @@
 //! - an ExecutorInfo without `command` runs the image's own ENTRYPOINT/CMD (Mesos requires a
 //!   command, whose proto default `shell: true` would run `/bin/sh -c`);
 //! - the cgroups are not written again after the start (Mesos' forced `update()`): the
-//!   `docker run` flags already carry the executor's resources;
-//! - a launch that fails after `docker run` started removes the container (Mesos leaves
-//!   it behind), so nothing leaks.
+//!   container's options already carry the executor's resources;
+//! - a launch that fails after the container was created removes it (Mesos leaves it
+//!   behind), so nothing leaks;
+//! - a Docker daemon that goes away while the executor runs is not taken for the
+//!   executor's end: its container is looked at again once the daemon answers.
 
 use crate::launch::executor_command::{executor_environment, ExecutorEnvironment};
+use crate::watch::container::{kill_in_background, look_until_the_daemon_answers, ContainerExit};
 use docker_cli::{
-    build_run_command, ContainerDnsInfo, Docker, DockerError, MesosLabels, RunCommand, RunHandle,
-    RunOptions,
+    build_run_command, ContainerDnsInfo, Docker, DockerError, MesosLabels, RunCommand, RunOptions,
 };
+use docker_engine::{Engine, LaunchError, OutputSinks};
 use mesos_types::task::{CommandInfo, ExecutorInfo};
 use std::collections::BTreeMap;
 use std::fs::OpenOptions;
@@ -54,14 +60,14 @@ pub enum ExecutorContainerError {
         #[source]
         source: std::io::Error,
     },
-    #[error("failed to start docker run for the executor container '{name}': {source}")]
+    #[error("failed to start the executor container '{name}': {source}")]
     Run {
         name: String,
         #[source]
         source: DockerError,
     },
-    /// `docker run` ended before the container was seen running (Mesos: "Container
-    /// <exit-status>"): the image, its entrypoint or the executor failed.
+    /// The container ended, or could not start, before it was seen running (Mesos:
+    /// "Container <exit-status>"): the image, its entrypoint or the executor failed.
     #[error("executor container '{name}' {status} before it was seen running (its output is in the sandbox stdout and stderr files)")]
     ExitedBeforeStart { name: String, status: String },
     #[error("failed to see the executor container '{name}' start: {source}")]
@@ -182,10 +188,19 @@ fn append(path: PathBuf) -> Result<std::fs::File, ExecutorContainerError> {
 #[derive(Debug)]
 pub struct ExecutorContainer {
     name: String,
+    id: String,
     pid: u32,
     container: docker_cli::Container,
-    run: RunHandle,
-    docker: Docker,
+    /// The container's exit, once known (see [`follow_exit`]).
+    exit: tokio::sync::watch::Receiver<Option<Option<i32>>>,
+    follow: tokio::task::JoinHandle<()>,
+    engine: Engine,
+}
+
+impl Drop for ExecutorContainer {
+    fn drop(&mut self) {
+        self.follow.abort();
+    }
 }
 
 impl ExecutorContainer {
@@ -204,95 +219,180 @@ impl ExecutorContainer {
         &self.container
     }
 
-    /// Waits for the `docker run` client to exit: `Some(code)` (the container's exit code,
-    /// or docker's 125-127), `None` when the client was killed by a signal. Cancel-safe.
+    /// Waits for the container to exit: `Some(code)`, or `None` when it vanished (removed
+    /// meanwhile) without docker saying how it ended. Cancel-safe.
     pub async fn wait(&mut self) -> Result<Option<i32>, DockerError> {
-        self.run.wait().await
-    }
-
-    /// Starts `docker kill` (SIGKILL) of the container in the background; [`Self::wait`]
-    /// then returns once `docker run` has seen the container die. The counterpart of
-    /// killing the executor process in Path A.
-    pub fn start_kill(&self) {
-        kill_in_background(&self.docker, &self.name);
-    }
-}
-
-/// SIGKILLs the executor container `name` (`docker kill --signal=9`) in a background task;
-/// a container already gone is fine.
-pub(crate) fn kill_in_background(docker: &Docker, name: &str) {
-    let docker = docker.clone();
-    let name = name.to_string();
-    tokio::spawn(async move {
-        match docker.kill(&name, libc::SIGKILL).await {
-            Ok(()) => tracing::info!(container = %name, "executor container killed"),
-            Err(e) if e.is_not_found() => {}
-            Err(e) => {
-                tracing::warn!(container = %name, error = %e, "failed to kill the executor container")
+        loop {
+            if let Some(exit) = *self.exit.borrow_and_update() {
+                return Ok(exit);
+            }
+            if self.exit.changed().await.is_err() {
+                return Err(DockerError::io(
+                    format!("waiting for the executor container '{}'", self.name),
+                    "the wait ended without an answer",
+                ));
             }
         }
-    });
+    }
+
+    /// SIGKILLs the container in the background; [`Self::wait`] then returns once docker
+    /// has seen it die. The counterpart of killing the executor process in Path A.
+    pub fn start_kill(&self) {
+        kill_in_background(&self.engine, &self.id);
+    }
 }
 
-/// Runs the executor container and waits until it is seen running (at most
-/// `start_deadline`). On any failure after `docker run` was started the container is removed.
-/// Must be called within a tokio runtime.
+/// The exit of the container `id`: the wait registered before its start, and when that
+/// breaks (the daemon went away) the container as the daemon sees it once it answers
+/// again, waited for anew while it runs.
+async fn follow_exit(engine: &Engine, id: &str, exit: docker_engine::ExitWait) -> Option<i32> {
+    let mut first = Some(exit);
+    loop {
+        let waited = match first.take() {
+            Some(exit) => exit.exit_code().await,
+            None => {
+                engine
+                    .wait(id, crate::watch::container::WAIT_CALL_LIMIT)
+                    .await
+            }
+        };
+        match waited {
+            Ok(code) => return Some(code),
+            Err(e) if e.is_not_found() => return None,
+            Err(e) if e.is_timeout() => continue,
+            Err(e) => {
+                tracing::warn!(container = %id, error = %e,
+                    "waiting for the executor container failed (is the daemon restarting?); looking again");
+            }
+        }
+        match look_until_the_daemon_answers(engine, id).await {
+            Ok(()) => {}
+            Err(ContainerExit::Exited(code)) => return code,
+            Err(ContainerExit::Vanished) => return None,
+        }
+    }
+}
+
+/// Appends docker's complaint to the sandbox `stderr`, as the attached `docker run` of
+/// Mesos prints it there.
+fn note_in_stderr(sandbox: &Path, error: &impl std::fmt::Display) {
+    use std::io::Write;
+    if let Ok(mut file) = append(sandbox.join("stderr")) {
+        let _ = writeln!(file, "docker: {error}");
+    }
+}
+
+/// Creates the executor container, attaches the sandbox files to its output and starts it,
+/// then checks that it runs; all within `start_deadline`. On any failure after the
+/// container was created it is removed. Must be called within a tokio runtime.
 pub async fn launch(
     docker: &Docker,
+    engine: &Engine,
     spec: &ExecutorContainerSpec<'_>,
     start_deadline: Duration,
 ) -> Result<ExecutorContainer, ExecutorContainerError> {
     let command = run_command(spec)?;
     let name = spec.name.to_string();
-    let stdout = append(spec.sandbox.join("stdout"))?;
-    let stderr = append(spec.sandbox.join("stderr"))?;
-    let mut run =
-        docker
-            .run(&command, stdout, stderr)
-            .map_err(|source| ExecutorContainerError::Run {
-                name: name.clone(),
-                source,
-            })?;
-
-    // The inspect result decides; `docker run` ending first means the container never got
-    // going (or was gone before we looked), as in Mesos' launchExecutorContainer.
-    let started = tokio::select! {
-        inspected = docker.inspect_until_started(&name, start_deadline) => {
-            inspected.map_err(|source| ExecutorContainerError::Inspect { name: name.clone(), source })
-        }
-        exit = run.wait() => Err(ExecutorContainerError::ExitedBeforeStart {
-            name: name.clone(),
-            status: match exit {
-                Ok(Some(code)) => format!("exited with status {code}"),
-                Ok(None) => "was killed by a signal".to_string(),
-                Err(e) => format!("could not be waited for ({e})"),
-            },
-        }),
+    let sinks = OutputSinks {
+        stdout: Box::new(append(spec.sandbox.join("stdout"))?),
+        stderr: Box::new(append(spec.sandbox.join("stderr"))?),
     };
-    let result = started.and_then(|container| match container.pid {
-        Some(pid) => Ok((pid, container)),
-        None => Err(ExecutorContainerError::NoPid { name: name.clone() }),
-    });
+    let mut created: Option<String> = None;
+    let launched = tokio::time::timeout(
+        start_deadline,
+        engine.launch(docker, &command, start_deadline, sinks, |id| {
+            created = Some(id.to_string())
+        }),
+    )
+    .await;
+    let run_error = |source| ExecutorContainerError::Run {
+        name: name.clone(),
+        source,
+    };
+    let result = match launched {
+        Err(_) => Err(run_error(DockerError::Timeout {
+            op: format!("the start of the executor container '{name}'"),
+            after: start_deadline,
+        })),
+        Ok(Err(LaunchError::Create(source))) => {
+            note_in_stderr(spec.sandbox, &source);
+            Err(run_error(source))
+        }
+        Ok(Err(LaunchError::Start {
+            exit_code, error, ..
+        })) => {
+            note_in_stderr(spec.sandbox, &error);
+            Err(ExecutorContainerError::ExitedBeforeStart {
+                name: name.clone(),
+                status: format!("exited with status {exit_code} ({error})"),
+            })
+        }
+        Ok(Err(LaunchError::Setup { error, .. })) => Err(run_error(error)),
+        Ok(Ok(launched)) => match launched
+            .container
+            .pid
+            .filter(|_| launched.container.running)
+        {
+            Some(pid) => Ok((pid, launched)),
+            None => {
+                // Ended already: its exit code is known (or soon), say it.
+                let waited =
+                    tokio::time::timeout(engine.timeouts().inspect, launched.exit.exit_code())
+                        .await;
+                Err(match waited {
+                    Ok(Ok(code)) => ExecutorContainerError::ExitedBeforeStart {
+                        name: name.clone(),
+                        status: format!("exited with status {code}"),
+                    },
+                    _ => ExecutorContainerError::NoPid { name: name.clone() },
+                })
+            }
+        },
+    };
     match result {
-        Ok((pid, container)) => {
-            tracing::info!(container = %name, pid, "executor container running");
+        Ok((pid, launched)) => {
+            tracing::info!(container = %name, id = %launched.id, pid, "executor container running");
+            let (tx, exit) = tokio::sync::watch::channel(None);
+            let follow = tokio::spawn({
+                let engine = engine.clone();
+                let id = launched.id.clone();
+                let waited = launched.exit;
+                let output = launched.output;
+                async move {
+                    let code = follow_exit(&engine, &id, waited).await;
+                    tracing::info!(container = %id, exit_code = ?code, "executor container exited");
+                    let _ = tx.send(Some(code));
+                    // The output ends with the container (or when the daemon went away).
+                    if let Ok(report) = output.await {
+                        if let Some(e) = report.error.or(report.write_error) {
+                            tracing::warn!(container = %id, error = %e,
+                                "the executor's output was not all copied to the sandbox");
+                        }
+                    }
+                }
+            });
             Ok(ExecutorContainer {
                 name,
+                id: launched.id,
                 pid,
-                container,
-                run,
-                docker: docker.clone(),
+                container: launched.container,
+                exit,
+                follow,
+                engine: engine.clone(),
             })
         }
         Err(e) => {
             tracing::warn!(container = %name, error = %e, "executor container did not start; removing it");
-            // `rm -f` stops the container, which ends `docker run`; kill the CLI too in
-            // case it hangs on a container that never got created.
-            if let Err(rm) = docker.rm(&name, true).await {
-                tracing::warn!(container = %name, error = %rm, "failed to remove the executor container");
+            // Only the container this launch created: whatever else took the name is not ours.
+            if let Some(id) = &created {
+                match engine.remove(id, true).await {
+                    Ok(()) => {}
+                    Err(rm) if rm.is_not_found() => {}
+                    Err(rm) => {
+                        tracing::warn!(container = %name, error = %rm, "failed to remove the executor container")
+                    }
+                }
             }
-            let _ = run.start_kill();
-            let _ = run.wait().await;
             Err(e)
         }
     }
@@ -317,8 +417,7 @@ impl ExecutorHandle {
         }
     }
 
-    /// Kills the executor without waiting: SIGKILL to the process, `docker kill` of the
-    /// container.
+    /// Kills the executor without waiting: SIGKILL to the process, or to the container.
     pub fn start_kill(&mut self) -> std::io::Result<()> {
         match self {
             ExecutorHandle::Process(child) => child.start_kill(),
@@ -329,8 +428,8 @@ impl ExecutorHandle {
         }
     }
 
-    /// Waits for the executor to exit: the process's status, or `docker run`'s (whose exit
-    /// code is the container's). Cancel-safe.
+    /// Waits for the executor to exit: the process's status, or the container's exit code
+    /// as a process status. Cancel-safe.
     pub async fn wait(&mut self) -> std::io::Result<ExitStatus> {
         match self {
             ExecutorHandle::Process(child) => child.wait().await,
@@ -343,8 +442,8 @@ impl ExecutorHandle {
     }
 }
 
-/// `docker run`'s exit as an [`ExitStatus`]. The docker handle reports no signal number
-/// when the CLI itself was killed; the only signal we send it is SIGKILL, so say that.
+/// The container's exit as an [`ExitStatus`]. A container that vanished without docker
+/// saying how it ended was removed by force: report it as SIGKILLed.
 fn run_exit_status(code: Option<i32>) -> ExitStatus {
     match code {
         Some(code) => ExitStatus::from_raw((code & 0xff) << 8),

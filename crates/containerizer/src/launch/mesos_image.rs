@@ -26,8 +26,9 @@
 //!   task's output keeps reaching the sandbox after the containerizer's container was
 //!   restarted (Mesos streams it through an attached `docker run` client, which dies with the
 //!   agent's container). The image therefore needs `/bin/sh`; its ENTRYPOINT is not used;
-//! - its liveness is watched with `docker wait` ([`crate::watch::container`]), not through the
-//!   container's pid: the containerizer's container need not share the host pid namespace;
+//! - its liveness is watched with a wait on the Engine API ([`crate::watch::container`]), not
+//!   through the container's pid: the containerizer's container need not share the host pid
+//!   namespace;
 //! - once its executor has ended, the executor container is removed at once: it holds
 //!   nothing (its output is in the sandbox). The task container follows
 //!   `--docker_remove_delay` as before.
@@ -36,6 +37,7 @@ use crate::flags::ContainerizerFlags;
 use crate::launch::executor_container::ExecutorContainerError;
 use crate::task::prepare::LaunchSpec;
 use docker_cli::{build_run_command, Docker, MesosLabels, RunCommand, RunOptions};
+use docker_engine::Engine;
 use docker_executor::task_container::{COMMAND_EXECUTOR_CPUS, COMMAND_EXECUTOR_MEM_MB};
 use mesos_types::container::{ContainerInfo, Parameter, Volume, VolumeMode};
 use mesos_types::resources::Resource;
@@ -172,11 +174,12 @@ pub struct StartedExecutorContainer {
     pub pid: Option<u32>,
 }
 
-/// Starts the executor container (`docker run -d`) and checks that it runs, all within
-/// `deadline`. On failure the container is removed; the executor's own complaints are in the
-/// sandbox `stderr`.
+/// Starts the executor container (`docker run -d`, a CLI that exits once the container has
+/// started) and checks on the Engine API that it runs, all within `deadline`. On failure the
+/// container is removed; the executor's own complaints are in the sandbox `stderr`.
 pub async fn launch(
     docker: &Docker,
+    engine: &Engine,
     command: &RunCommand,
     deadline: Duration,
 ) -> Result<StartedExecutorContainer, ExecutorContainerError> {
@@ -189,19 +192,19 @@ pub async fn launch(
                 name: name.clone(),
                 source,
             })?;
-        let inspected = docker
-            .inspect_until_started(&id, deadline)
-            .await
-            .map_err(|source| ExecutorContainerError::Inspect {
+        // `docker run -d` prints the id once the start has succeeded: one look suffices.
+        let inspected = engine.inspect_container(&id).await.map_err(|source| {
+            ExecutorContainerError::Inspect {
                 name: name.clone(),
                 source,
-            })?;
+            }
+        })?;
         if !inspected.running {
             return Err(ExecutorContainerError::ExitedBeforeStart {
                 name: name.clone(),
                 status: match inspected.exit_code {
-                    Some(code) => format!("exited with status {code}"),
-                    None => "exited".into(),
+                    Some(code) if inspected.started => format!("exited with status {code}"),
+                    _ => "exited".into(),
                 },
             });
         }
@@ -219,7 +222,7 @@ pub async fn launch(
         }
         Err(e) => {
             tracing::warn!(container = %name, error = %e, "executor container did not start; removing it");
-            if let Err(rm) = docker.rm(&name, true).await {
+            if let Err(rm) = engine.remove(&name, true).await {
                 if !rm.is_not_found() {
                     tracing::warn!(container = %name, error = %rm, "failed to remove the executor container");
                 }

@@ -4,17 +4,18 @@
 //!
 //! Such an executor is not our child, and when the containerizer itself runs in a container
 //! its pid lives in a pid namespace we may not see, so `/proc` cannot tell whether it runs.
-//! Docker can: a background task keeps one `docker wait` open on the container (re-asked
-//! every [`WAIT_CALL_LIMIT`] so no call is unbounded) and resolves with its exit code. When
-//! the daemon is away (restarting), `docker wait` fails at once; the watch then looks with
-//! `docker inspect` every [`RETRY_INTERVAL`] until the daemon answers again and tells whether
-//! the container still runs, so a daemon restart ends in the container's real state.
+//! Docker can: a background task keeps one Engine API wait open on the container (a request
+//! on the daemon's socket, no `docker` process; asked again every [`WAIT_CALL_LIMIT`] so no
+//! call is unbounded) and resolves with its exit code. When the daemon is away
+//! (restarting), the wait fails or its connection breaks; the watch then inspects the
+//! container every [`RETRY_INTERVAL`] until the daemon answers again and tells whether it
+//! still runs, so a daemon restart ends in the container's real state.
 
-use docker_cli::Docker;
+use docker_engine::Engine;
 use std::time::Duration;
 use tokio::sync::watch;
 
-/// Longest single `docker wait`; a container still running then is simply waited for again.
+/// Longest single wait; a container still running then is simply waited for again.
 pub const WAIT_CALL_LIMIT: Duration = Duration::from_secs(300);
 /// Pause before looking again when docker did not answer.
 pub const RETRY_INTERVAL: Duration = Duration::from_secs(1);
@@ -44,7 +45,7 @@ impl std::fmt::Display for ContainerExit {
 #[derive(Debug)]
 pub struct ContainerWatch {
     name: String,
-    docker: Docker,
+    engine: Engine,
     exit: watch::Receiver<Option<ContainerExit>>,
     task: tokio::task::JoinHandle<()>,
 }
@@ -58,21 +59,21 @@ impl Drop for ContainerWatch {
 impl ContainerWatch {
     /// Starts watching the container `name` (a name or an id). Must be called within a
     /// tokio runtime.
-    pub fn start(docker: Docker, name: impl Into<String>) -> Self {
+    pub fn start(engine: Engine, name: impl Into<String>) -> Self {
         let name = name.into();
         let (tx, exit) = watch::channel(None);
         let task = tokio::spawn({
-            let docker = docker.clone();
+            let engine = engine.clone();
             let name = name.clone();
             async move {
-                let exit = watch_until_stopped(&docker, &name).await;
+                let exit = watch_until_stopped(&engine, &name).await;
                 tracing::info!(container = %name, exit = %exit, "watched container stopped");
                 let _ = tx.send(Some(exit));
             }
         });
         Self {
             name,
-            docker,
+            engine,
             exit,
             task,
         }
@@ -101,38 +102,64 @@ impl ContainerWatch {
         }
     }
 
-    /// SIGKILLs the container in the background (`docker kill --signal=9`); [`Self::exited`]
-    /// then resolves once docker has seen it die.
+    /// SIGKILLs the container in the background; [`Self::exited`] then resolves once docker
+    /// has seen it die.
     pub fn start_kill(&self) {
-        crate::launch::executor_container::kill_in_background(&self.docker, &self.name);
+        kill_in_background(&self.engine, &self.name);
     }
 }
 
+/// SIGKILLs the executor container `name` (a name or an id) in a background task; a
+/// container already gone is fine.
+pub(crate) fn kill_in_background(engine: &Engine, name: &str) {
+    let engine = engine.clone();
+    let name = name.to_string();
+    tokio::spawn(async move {
+        match engine.kill(&name, "SIGKILL").await {
+            Ok(()) => tracing::info!(container = %name, "executor container killed"),
+            Err(e) if e.is_not_found() => {}
+            Err(e) => {
+                tracing::warn!(container = %name, error = %e, "failed to kill the executor container")
+            }
+        }
+    });
+}
+
 /// Waits until `name` has stopped, riding out a daemon that is away.
-async fn watch_until_stopped(docker: &Docker, name: &str) -> ContainerExit {
+pub(crate) async fn watch_until_stopped(engine: &Engine, name: &str) -> ContainerExit {
     loop {
-        match docker.wait_container(name, WAIT_CALL_LIMIT).await {
+        match engine.wait(name, WAIT_CALL_LIMIT).await {
             Ok(code) => return ContainerExit::Exited(Some(code)),
             Err(e) if e.is_not_found() => return ContainerExit::Vanished,
             // Still running after a long wait: wait again.
             Err(e) if e.is_timeout() => continue,
             Err(e) => {
                 tracing::warn!(container = %name, error = %e,
-                    "docker wait failed (is the daemon restarting?); looking again");
+                    "waiting for the container failed (is the daemon restarting?); looking again");
             }
         }
-        // The daemon did not answer the wait: look until it answers.
-        loop {
-            tokio::time::sleep(RETRY_INTERVAL).await;
-            match docker.inspect_container(name).await {
-                Ok(c) if c.running => break,
-                Ok(c) if c.started => return ContainerExit::Exited(c.exit_code),
-                // Created but never started: it will not run by itself.
-                Ok(_) => return ContainerExit::Exited(None),
-                Err(e) if e.is_not_found() => return ContainerExit::Vanished,
-                Err(e) => {
-                    tracing::debug!(container = %name, error = %e, "docker does not answer yet")
-                }
+        if let Err(exit) = look_until_the_daemon_answers(engine, name).await {
+            return exit;
+        }
+    }
+}
+
+/// After a failed wait: inspects `name` every [`RETRY_INTERVAL`] until the daemon answers.
+/// `Ok` when the container still runs (wait again), else how it ended.
+pub(crate) async fn look_until_the_daemon_answers(
+    engine: &Engine,
+    name: &str,
+) -> Result<(), ContainerExit> {
+    loop {
+        tokio::time::sleep(RETRY_INTERVAL).await;
+        match engine.inspect_container(name).await {
+            Ok(c) if c.running => return Ok(()),
+            Ok(c) if c.started => return Err(ContainerExit::Exited(c.exit_code)),
+            // Created but never started: it will not run by itself.
+            Ok(_) => return Err(ContainerExit::Exited(None)),
+            Err(e) if e.is_not_found() => return Err(ContainerExit::Vanished),
+            Err(e) => {
+                tracing::debug!(container = %name, error = %e, "docker does not answer yet")
             }
         }
     }
@@ -155,11 +182,15 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn a_docker_that_cannot_run_is_retried_not_fatal() {
-        // `false` as docker: every call fails without "No such container"; the watch keeps
-        // looking instead of declaring the container gone.
-        let docker = Docker::new("false", None).unwrap();
-        let mut watch = ContainerWatch::start(docker, "mesos-x.executor");
+    async fn a_daemon_that_cannot_be_reached_is_retried_not_fatal() {
+        // No daemon behind the socket: every call fails without "No such container"; the
+        // watch keeps looking instead of declaring the container gone.
+        let dir = tempfile::tempdir().unwrap();
+        let engine = Engine::new(
+            dir.path().join("none.sock"),
+            docker_cli::Timeouts::default(),
+        );
+        let mut watch = ContainerWatch::start(engine, "mesos-x.executor");
         let waited = tokio::time::timeout(Duration::from_millis(1500), watch.exited()).await;
         assert!(waited.is_err(), "resolved with {waited:?}");
     }

@@ -23,6 +23,7 @@ fn executor_image_command(
     let ctx = RunContext {
         flags: flags.clone(),
         docker: docker.clone(),
+        engine: flags.engine(),
         work: crate::state::paths::WorkDir::new(flags.work_dir()),
         agent_id: spec.task.agent_id.clone(),
     };
