@@ -1,6 +1,6 @@
 //! Faults of Docker that the real one shows only now and then: a daemon that does not answer
 //! an image inspect (a Unix-socket proxy in front of the real daemon holds the request,
-//! `common::docker_proxy`), a container name taken at the last moment (a `--docker` wrapper
+//! `test_rig::docker_proxy`), a container name taken at the last moment (a `--docker` wrapper
 //! script around the real CLI takes it).
 //!
 //! Needs `mesos-docker-executor` and `mesos-fetcher` next to the containerizer binary
@@ -8,11 +8,11 @@
 
 mod common;
 
-use common::docker_proxy::DockerProxy;
 use common::{launcher_dir, text, BIN};
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::Duration;
+use test_rig::docker_proxy::DockerProxy;
 
 /// The processes whose environment holds `marker` (`NAME=value`), by pid.
 fn processes_with(marker: &str) -> Vec<(u32, String)> {

@@ -6,7 +6,7 @@
 //! running at the same time, and a second private dockerd changes host-wide state (it
 //! deletes the `docker0` bridge when started with `--bridge=none`). Instead `serve` and its
 //! executors talk to the daemon through a Unix-socket proxy owned by the test
-//! (`--docker_socket`, `common::docker_proxy`); stopping the proxy is, for them, the daemon
+//! (`--docker_socket`, `test_rig::docker_proxy`); stopping the proxy is, for them, the daemon
 //! going away: every open connection (the executors' attached `docker run`s and serve's
 //! waits included) is cut and new ones are refused. The containers keep running meanwhile, as they do across a restart with
 //! `live-restore`.
@@ -16,12 +16,12 @@
 
 mod common;
 
-use common::docker_proxy::DockerProxy;
 use common::{eventually, kill_executors_of, spawn_serve, text, Operator};
 use serde_json::{json, Value};
 use std::path::Path;
 use std::process::{Child, Command};
 use std::time::{Duration, Instant};
+use test_rig::docker_proxy::DockerProxy;
 
 /// A `serve` (a child process) with its own work dir, talking to docker through the proxy.
 struct Serve {

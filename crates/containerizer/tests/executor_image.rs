@@ -247,7 +247,7 @@ fn explain_shows_the_executor_image_container_and_touches_nothing() {
     assert!(out.status.success(), "{}", text(&out.stderr));
     let e: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(e["image"], test_rig::EXAMPLE_EXECUTOR_IMAGE);
-    let argv: Vec<String> = serde_json::from_value(e["docker_run"].clone()).unwrap();
+    let argv: Vec<String> = serde_json::from_value(e["docker_create"].clone()).unwrap();
     assert_eq!(argv.last().unwrap(), test_rig::EXAMPLE_EXECUTOR_IMAGE);
     assert!(argv.windows(2).any(|w| w == ["--net", "host"]), "{argv:?}");
     assert!(argv.iter().any(|a| a == "MESOS_AGENT_ENDPOINT"), "{argv:?}");

@@ -587,7 +587,7 @@ async fn a_daemon_connection_cut_mid_task_does_not_end_the_task_early() {
         "echo before; sleep 3; echo after; exit 3",
     );
     let opts = Options {
-        docker_socket: Some(proxy.path().to_path_buf()),
+        docker_socket: Some(proxy.path.clone()),
         ..Options::default()
     };
     let mut h = Harness::start(task, opts).await;

@@ -3,8 +3,6 @@
 //! Each test file uses part of it.
 #![allow(dead_code)]
 
-pub mod docker_proxy;
-
 use serde_json::{json, Value};
 use std::io::{Read, Write};
 use std::net::TcpStream;

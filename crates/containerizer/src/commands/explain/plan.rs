@@ -1,5 +1,6 @@
-//! `explain`: what `run` would do for a task — the exact `docker run` argv the executor will
-//! use (environment values never appear; anything secret-looking is redacted), the mounts,
+//! `explain`: what `run` would do for a task — the exact `docker create` argv of the task's
+//! container (the options `docker run` would get; environment values never appear;
+//! anything secret-looking is redacted), the mounts,
 //! and whether the image will be pulled — without creating anything.
 
 use crate::flags::ContainerizerFlags;
@@ -79,7 +80,9 @@ pub struct Explanation {
     /// `always` (force_pull_image), `if missing`, or `no` (present).
     pub pull: String,
     pub uris: Vec<String>,
-    pub docker_run: Vec<String>,
+    /// The `docker create` of the task's container (then attached, started and waited for
+    /// on the Engine API).
+    pub docker_create: Vec<String>,
     /// Names of the variables the container gets; their values are never printed.
     pub environment: Vec<String>,
     pub mounts: Vec<Mount>,
@@ -215,7 +218,7 @@ pub async fn explain(
         image,
         pull,
         uris,
-        docker_run: command.redacted(docker),
+        docker_create: docker_cli::redact::redact_argv(&docker.argv(&command.create_args())),
         environment: command
             .env_names()
             .into_iter()
@@ -268,7 +271,7 @@ pub fn render(e: &Explanation) -> String {
     if let Some(argv) = &e.executor_container {
         line("executor in", &shell_words(argv));
     }
-    line("docker run", &shell_words(&e.docker_run));
+    line("docker create", &shell_words(&e.docker_create));
     out
 }
 
