@@ -194,7 +194,7 @@ impl Attachment {
         if status != 101 && status != 200 {
             // The error body follows the head; what arrived with it is enough for a message.
             let message = crate::http::error_message(&head[end..]);
-            if status == 404 && message.starts_with("No such container") {
+            if status == 404 && crate::containers::is_missing_container(&message) {
                 return Err(DockerError::NotFound {
                     kind: docker_cli::ObjectKind::Container,
                     name: container.to_string(),

@@ -201,7 +201,7 @@ fn expect(
     let message = error_message(body);
     // The daemon answers 404 for any missing object: only a missing container is
     // NotFound here (a start can fail with "network x not found").
-    if status == 404 && message.starts_with("No such container") {
+    if status == 404 && is_missing_container(&message) {
         return Err(DockerError::NotFound {
             kind: ObjectKind::Container,
             name: container.to_string(),
@@ -212,6 +212,13 @@ fn expect(
         status,
         message,
     })
+}
+
+/// Docker's (and podman's) words for a container that does not exist.
+pub(crate) fn is_missing_container(message: &str) -> bool {
+    message
+        .to_ascii_lowercase()
+        .starts_with("no such container")
 }
 
 #[cfg(test)]
@@ -239,9 +246,14 @@ mod tests {
     #[test]
     fn statuses_map_to_typed_errors() {
         assert!(expect("op", "c", 204, b"", &[204]).is_ok());
-        assert!(expect("op", "c", 404, b"{}", &[204])
+        let missing = br#"{"message":"No such container: c"}"#;
+        assert!(expect("op", "c", 404, missing, &[204])
             .unwrap_err()
             .is_not_found());
+        // Any other missing thing is the daemon's refusal, not a missing container.
+        let network = br#"{"message":"network n not found"}"#;
+        let err = expect("op", "c", 404, network, &[204]).unwrap_err();
+        assert!(matches!(err, DockerError::Api { status: 404, .. }), "{err}");
         let err = expect("op", "c", 409, br#"{"message":"in use"}"#, &[204]).unwrap_err();
         assert_eq!(
             err.to_string(),

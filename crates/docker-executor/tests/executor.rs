@@ -904,3 +904,66 @@ fn without_log_lines(text: &str) -> String {
     }
     out
 }
+
+/// `DockerInfo.parameters` reach the container as `docker run` options did: a handful of
+/// them, read back from `docker inspect` while the task runs; `sig-proxy`, which only an
+/// attached `docker run` client acts on, is accepted and dropped.
+#[tokio::test]
+async fn parameters_reach_the_container_as_docker_run_options() {
+    let mut task = shell_task("params", BUSYBOX_IMAGE, "ulimit -n; exec sleep 600");
+    task.container = Some(
+        serde_json::from_value(serde_json::json!({
+            "type": "DOCKER",
+            "docker": {"image": BUSYBOX_IMAGE, "parameters": [
+                {"key": "ulimit", "value": "nofile=1234:2345"},
+                {"key": "cap-add", "value": "NET_ADMIN"},
+                {"key": "shm-size", "value": "128m"},
+                {"key": "security-opt", "value": "no-new-privileges"},
+                {"key": "label", "value": "team=infra"},
+                {"key": "sig-proxy", "value": "false"}
+            ]}
+        }))
+        .unwrap(),
+    );
+    task.kill_policy = Some(grace(0));
+    let mut h = Harness::start(task.clone(), Options::default()).await;
+    run_until_running(&mut h).await;
+    let inspect = |format: &str| test_rig::docker(&["inspect", "-f", format, &h.container]);
+    assert!(
+        inspect("{{json .HostConfig.Ulimits}}")
+            .contains(r#""Name":"nofile","Hard":2345,"Soft":1234"#),
+        "{}",
+        inspect("{{json .HostConfig.Ulimits}}")
+    );
+    assert_eq!(
+        inspect("{{json .HostConfig.CapAdd}}").trim(),
+        r#"["CAP_NET_ADMIN"]"#
+    );
+    assert_eq!(inspect("{{.HostConfig.ShmSize}}").trim(), "134217728");
+    assert_eq!(
+        inspect("{{json .HostConfig.SecurityOpt}}").trim(),
+        r#"["no-new-privileges"]"#
+    );
+    assert_eq!(
+        inspect(r#"{{index .Config.Labels "team"}}"#).trim(),
+        "infra"
+    );
+    assert_eq!(wait_for_file(&h.stdout_path()).await, "1234\n");
+    h.endpoint
+        .kill_task(
+            &h.framework_id(),
+            &h.executor_id.clone(),
+            &task.task_id,
+            None,
+        )
+        .unwrap();
+    loop {
+        let (s, _) = h.next_update().await;
+        if s.state.is_terminal() {
+            assert_eq!(s.state, TaskState::Killed, "{s:?}");
+            break;
+        }
+    }
+    assert_eq!(h.wait_exit().await, 0);
+    assert!(!container_exists(&h.container));
+}
