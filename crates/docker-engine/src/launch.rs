@@ -72,6 +72,25 @@ impl std::fmt::Display for LaunchError {
 
 impl std::error::Error for LaunchError {}
 
+/// Whether `docker create <args>` gives the container a TTY: the last `--tty`/`--tty=<bool>`
+/// before the image (`--` ends the options; the argv builder writes parameters as
+/// `--key=value`), read as docker reads a boolean flag.
+pub fn requests_tty(args: &[String]) -> bool {
+    let mut tty = false;
+    for arg in args.iter().take_while(|a| *a != "--") {
+        match arg.strip_prefix("--tty") {
+            Some("") => tty = true,
+            Some(value) => {
+                if let Some(value) = value.strip_prefix('=') {
+                    tty = matches!(value, "1" | "t" | "T" | "true" | "TRUE" | "True");
+                }
+            }
+            None => {}
+        }
+    }
+    tty
+}
+
 impl Engine {
     /// Creates `command`'s container with `docker` (bounded by `create_timeout`), calls
     /// `on_created` with its id, attaches `sinks` to its output, registers the wait and
@@ -94,13 +113,9 @@ impl Engine {
             id: id.clone(),
             error,
         };
-        // A TTY (asked for in the parameters) means one raw stream instead of frames.
-        let created = self.inspect_container(&id).await.map_err(setup)?;
-        let tty = created
-            .raw
-            .pointer("/Config/Tty")
-            .and_then(|t| t.as_bool())
-            .unwrap_or(false);
+        // A TTY (asked for in the parameters) means one raw stream instead of frames; read
+        // off the argv docker just accepted, which saves asking the daemon.
+        let tty = requests_tty(&command.args);
         let output = self
             .attach_in_background(&id, tty, sinks)
             .await
@@ -168,5 +183,45 @@ impl Engine {
                 "the thread copying the container's output ended before attaching",
             )),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::requests_tty;
+
+    fn args(a: &[&str]) -> Vec<String> {
+        a.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn a_tty_is_read_off_the_options_as_docker_reads_them() {
+        assert!(!requests_tty(&args(&[
+            "create", "--name", "x", "--", "img"
+        ])));
+        assert!(requests_tty(&args(&["create", "--tty", "--", "img"])));
+        assert!(requests_tty(&args(&["create", "--tty=true", "--", "img"])));
+        assert!(requests_tty(&args(&["create", "--tty=1", "--", "img"])));
+        assert!(!requests_tty(&args(&[
+            "create",
+            "--tty=false",
+            "--",
+            "img"
+        ])));
+        assert!(!requests_tty(&args(&[
+            "create",
+            "--tty=true",
+            "--tty=0",
+            "--",
+            "img"
+        ])));
+        assert!(!requests_tty(&args(&[
+            "create",
+            "--ttyx=true",
+            "--",
+            "img"
+        ])));
+        // After `--` it is the command's argument, not docker's option.
+        assert!(!requests_tty(&args(&["create", "--", "img", "--tty"])));
     }
 }

@@ -87,7 +87,10 @@ impl RunContext {
     /// `serve` (once, at start-up) and `recover` start with it.
     pub async fn create(flags: ContainerizerFlags) -> Result<Self, RunError> {
         let docker = flags.docker().map_err(|e| BadInput(e.to_string()))?;
-        check_docker_version(&docker).await?;
+        let cache = WorkDir::new(flags.work_dir()).docker_version_file();
+        crate::launch::docker_version::checked_docker_version(&docker, &cache)
+            .await
+            .map_err(|e| RunError::Docker(e.to_string()))?;
         Self::from_flags(flags)
     }
 
@@ -116,24 +119,9 @@ impl RunContext {
 /// Fails unless `docker --version` answers with [`docker_cli::MIN_DOCKER_VERSION`] or newer,
 /// with Mesos's messages.
 pub async fn check_docker_version(docker: &Docker) -> Result<docker_cli::Version, RunError> {
-    match docker
-        .validate_version(&docker_cli::MIN_DOCKER_VERSION)
+    crate::launch::docker_version::ask_docker_version(docker)
         .await
-    {
-        Ok(version) => {
-            tracing::debug!(%version, "docker version");
-            Ok(version)
-        }
-        Err(e @ docker_cli::DockerError::VersionTooOld { .. }) => {
-            Err(RunError::Docker(e.to_string()))
-        }
-        Err(e) if e.is_timeout() => Err(RunError::Docker(format!(
-            "Timed out getting docker version ({e}); check --docker and --docker_socket"
-        ))),
-        Err(e) => Err(RunError::Docker(format!(
-            "Failed to get docker version: {e} (check --docker)"
-        ))),
-    }
+        .map_err(|e| RunError::Docker(e.to_string()))
 }
 
 /// What the executor container of a custom executor (Path B) is made of; `env` is the

@@ -10,11 +10,13 @@
 //! - [`mesos_image`]: that executor in a container of its own (`--docker_mesos_image`);
 //! - [`executor_container`]: a custom executor's image run as the container itself.
 //!
+//! [`docker_version`] is `run`'s version check of the docker CLI, remembered per CLI file.
 //! [`context`] holds what every launch shares: the flags, the docker handle, the work dir,
 //! the agent id, the error of a launch that failed, and the builders of the `docker run`
 //! commands.
 
 pub mod context;
+pub mod docker_version;
 pub mod executor_command;
 pub mod executor_container;
 pub mod executor_process;

@@ -46,6 +46,12 @@ impl WorkDir {
         self.meta_dir().join("agent_id")
     }
 
+    /// The docker version `run` last read, and of which CLI file
+    /// ([`crate::launch::docker_version`]).
+    pub fn docker_version_file(&self) -> PathBuf {
+        self.meta_dir().join("docker_version.json")
+    }
+
     pub fn containers_dir(&self) -> PathBuf {
         self.meta_dir().join("containers")
     }
