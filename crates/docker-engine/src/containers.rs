@@ -214,11 +214,10 @@ fn expect(
     })
 }
 
-/// Docker's (and podman's) words for a container that does not exist.
+/// Docker's words for a container that does not exist (`No such container: x`), and
+/// podman's (`no container with name or ID "x" found: no such container`).
 pub(crate) fn is_missing_container(message: &str) -> bool {
-    message
-        .to_ascii_lowercase()
-        .starts_with("no such container")
+    message.to_ascii_lowercase().contains("no such container")
 }
 
 #[cfg(test)]
@@ -248,6 +247,11 @@ mod tests {
         assert!(expect("op", "c", 204, b"", &[204]).is_ok());
         let missing = br#"{"message":"No such container: c"}"#;
         assert!(expect("op", "c", 404, missing, &[204])
+            .unwrap_err()
+            .is_not_found());
+        let podman =
+            br#"{"message":"no container with name or ID \"c\" found: no such container"}"#;
+        assert!(expect("op", "c", 404, podman, &[204])
             .unwrap_err()
             .is_not_found());
         // Any other missing thing is the daemon's refusal, not a missing container.

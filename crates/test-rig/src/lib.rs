@@ -10,6 +10,9 @@ use std::io::Read;
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
+/// Podman's Docker-compatible service, started by `scripts/setup`, holding [`BUSYBOX_IMAGE`].
+pub const PODMAN_SOCKET: &str = "/run/mesos-test-podman.sock";
+
 /// Plain busybox image (from Debian's busybox-static): no ENTRYPOINT, `CMD ["/bin/sh"]`.
 pub const BUSYBOX_IMAGE: &str = "mesos-test/busybox:latest";
 /// Busybox image with `ENTRYPOINT ["/bin/echo", "entrypoint"]` and `CMD ["default-cmd"]`.
