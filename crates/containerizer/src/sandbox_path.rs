@@ -8,9 +8,11 @@
 //! sandbox. The answer is only lexical; [`within`] then judges the path as the file system
 //! resolves it (symlinks), which the caller must check too.
 //!
-//! - `.` and empty components are dropped; `..` is applied lexically. A `..` that leaves the
-//!   sandbox it was written in (`/sandboxes/c1/../c2`, `/sandboxes/c1/../../etc`) is an
-//!   escape ([`PathRefusal::Escapes`], 403), and so is one that climbs above `/`.
+//! - `.` and empty components are dropped; `..` is applied lexically. Once a `..` is written
+//!   inside a sandbox, the path must end in that sandbox: leaving it (`/sandboxes/c1/../c2`,
+//!   `/sandboxes/c1/../../etc`, also after an earlier `..` outside any sandbox:
+//!   `/x/../sandboxes/c1/../c2`) is an escape ([`PathRefusal::Escapes`], 403), and so is a
+//!   `..` that climbs above `/`.
 //! - A path under no prefix, or with a malformed ContainerID, names nothing
 //!   ([`PathRefusal::NotFound`], 404): every other path on the host is simply not there.
 //! - A NUL byte is malformed ([`PathRefusal::Invalid`], 400).
@@ -104,16 +106,17 @@ pub fn parse(request: &[u8], prefixes: &[&[u8]]) -> Result<SandboxPath, PathRefu
         .filter(|p| !p.contains(&&b".."[..]))
         .collect();
     let parts = components(request);
-    // The sandbox the path was in before its first `..`: a `..` may move within it, never
-    // out of it.
-    let entered = parts
-        .iter()
-        .position(|c| *c == b"..")
-        .and_then(|first| sandbox_of(&parts[..first], &prefixes))
-        .map(|(id, _)| id);
+    // The sandbox the first `..` written inside a sandbox was written in: the path may move
+    // within it, never out of it. It is judged on the path normalised so far, not as
+    // written, so that a `..` before any sandbox (`/x/../sandboxes/c1/../c2`) does not hide
+    // a later one that leaves.
+    let mut entered: Option<String> = None;
     let mut normalized: Vec<&[u8]> = Vec::with_capacity(parts.len());
     for part in parts {
         if part == b".." {
+            if entered.is_none() {
+                entered = sandbox_of(&normalized, &prefixes).map(|(id, _)| id);
+            }
             if normalized.pop().is_none() {
                 return Err(PathRefusal::Escapes);
             }
@@ -189,6 +192,10 @@ mod tests {
             ("c1".into(), "stdout".into())
         );
         assert_eq!(ok("/sandboxes/../sandboxes/c1"), ("c1".into(), "".into()));
+        assert_eq!(
+            ok("/x/../sandboxes/c1/a/../stdout"),
+            ("c1".into(), "stdout".into())
+        );
     }
 
     #[test]
@@ -204,6 +211,9 @@ mod tests {
             b"/..",
             b"/../sandboxes/c1/stdout",
             b"/sandboxes/../../etc",
+            // A `..` before any sandbox does not excuse a later one that leaves.
+            b"/x/../sandboxes/c1/../c2",
+            b"/x/../sandboxes/c1/../../sandboxes/c2/stdout",
         ] {
             assert_eq!(
                 refused(path),

@@ -418,6 +418,14 @@ fn files_api_refuses_every_way_out_of_a_sandbox() {
         ),
         403,
     );
+    // A `..` before any sandbox does not excuse one that leaves the sandbox it is written in.
+    refused(
+        format!(
+            "/files/read?path={}&offset=0",
+            enc(&format!("/x/../sandboxes/{cid}/../{cid}x/stdout"))
+        ),
+        403,
+    );
     // A NUL byte is malformed; the route itself is not decoded.
     refused(
         format!("/files/read?path=/sandboxes/{cid}/std%00out&offset=0"),

@@ -62,6 +62,7 @@ fn main() {
     flags();
     libprocess_wire();
     proto();
+    sandbox_path();
 }
 
 fn task() -> Value {
@@ -741,4 +742,60 @@ fn proto() {
         c.add("command", proto_seed(22, &command.into_proto().unwrap()));
     }
     c.add("agent-info", with_mode(23, &agent_info));
+}
+
+/// The paths of the unit tests of `containerizer::sandbox_path`, after the byte that picks
+/// the prefixes (0: `/sandboxes` and `/var/lib/mesos-docker/sandboxes`, 1: a work dir
+/// nested under the alias, 2: a work dir and its real path, 3: a prefix on the first line).
+fn sandbox_path() {
+    let mut c = Corpus::new("sandbox_path");
+    let paths: &[(&str, &[u8])] = &[
+        ("alias", b"/sandboxes/c1"),
+        ("alias-slash", b"/sandboxes/c1/"),
+        ("stdout", b"/sandboxes/c1/stdout"),
+        (
+            "host-path",
+            b"/var/lib/mesos-docker/sandboxes/c-2_x/dir/file.txt",
+        ),
+        ("file-uri", b"file:///sandboxes/c1/stdout"),
+        ("slashes-dots", b"//sandboxes///c1/./stdout"),
+        ("dotdot-inside", b"/sandboxes/c1/a/b/../../stdout"),
+        ("dotdot-before", b"/x/../sandboxes/c1/stdout"),
+        ("dotdot-out", b"/sandboxes/c1/../c2/stdout"),
+        (
+            "dotdot-up",
+            b"/sandboxes/c1/a/../../../meta/containers/c1/task.json",
+        ),
+        (
+            "dotdot-host",
+            b"/var/lib/mesos-docker/sandboxes/c1/../c1x/stdout",
+        ),
+        ("above-root", b"/../sandboxes/c1/stdout"),
+        (
+            "no-sandbox",
+            b"/var/lib/mesos-docker/meta/containers/c1/task.json",
+        ),
+        ("bad-id", b"/sandboxes/c.1/stdout"),
+        ("encoded", b"/sandboxes/%2e%2e/stdout"),
+        ("not-utf8", b"/sandboxes/c1/caf\xe9/%2e%2e"),
+        ("relative", b"sandboxes/c1/stdout"),
+        ("nul", b"/sandboxes/c1/std\0out"),
+        ("empty", b""),
+    ];
+    for (name, path) in paths {
+        c.add(name, with_mode(0, path));
+    }
+    c.add("nested", with_mode(1, b"/sandboxes/w/sandboxes/c1/stdout"));
+    c.add(
+        "nested-out",
+        with_mode(1, b"/sandboxes/w/sandboxes/c1/../c2"),
+    );
+    c.add(
+        "real-work-dir",
+        with_mode(2, b"/real/work/sandboxes/c1/a/../b"),
+    );
+    c.add(
+        "own-prefix",
+        with_mode(3, b"/mnt/w/sandboxes\n/mnt/w/sandboxes/c1/x/../stdout"),
+    );
 }

@@ -15,6 +15,7 @@ pub mod flags;
 pub mod libprocess_wire;
 pub mod proto;
 pub mod recordio;
+pub mod sandbox_path;
 pub mod task_launch;
 
 /// A target's body.
@@ -30,5 +31,6 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("libprocess_wire", libprocess_wire::run),
     ("proto", proto::run),
     ("recordio", recordio::run),
+    ("sandbox_path", sandbox_path::run),
     ("task_launch", task_launch::run),
 ];

@@ -64,6 +64,7 @@ fn every_target_has_a_test_here() {
             "libprocess_wire",
             "proto",
             "recordio",
+            "sandbox_path",
             "task_launch"
         ]
     );
@@ -111,6 +112,11 @@ fn proto() {
 #[test]
 fn recordio() {
     replay("recordio");
+}
+
+#[test]
+fn sandbox_path() {
+    replay("sandbox_path");
 }
 
 #[test]
