@@ -967,3 +967,52 @@ async fn parameters_reach_the_container_as_docker_run_options() {
     assert_eq!(h.wait_exit().await, 0);
     assert!(!container_exists(&h.container));
 }
+
+/// Whether the test's proxy holds `stop` requests unanswered (a daemon that hangs on them).
+static HANG_STOPS: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+fn hang_stops(path: &str) -> bool {
+    HANG_STOPS.load(std::sync::atomic::Ordering::SeqCst) && path.contains("/stop")
+}
+
+/// A daemon that stops answering while a task runs does not wedge the kill: the stop that
+/// hangs is given up after its time limit and tried again, and once the daemon answers the
+/// task is killed and reported, and its container removed.
+#[tokio::test]
+async fn a_daemon_that_hangs_on_the_stop_does_not_wedge_the_kill() {
+    let dir = tempfile::tempdir().unwrap();
+    let proxy =
+        test_rig::docker_proxy::DockerProxy::hanging(&dir.path().join("docker.sock"), hang_stops);
+    let mut task = shell_task("hung-stop", BUSYBOX_IMAGE, "exec sleep 600");
+    task.kill_policy = Some(grace(0));
+    let opts = Options {
+        docker_socket: Some(proxy.path.clone()),
+        ..Options::default()
+    };
+    let mut h = Harness::start(task.clone(), opts).await;
+    run_until_running(&mut h).await;
+    HANG_STOPS.store(true, std::sync::atomic::Ordering::SeqCst);
+    h.endpoint
+        .kill_task(
+            &h.framework_id(),
+            &h.executor_id.clone(),
+            &task.task_id,
+            None,
+        )
+        .unwrap();
+    let (s, _) = h.next_update().await;
+    assert_eq!(s.state, TaskState::Killing);
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let running = test_rig::docker(&["inspect", "-f", "{{.State.Running}}", &h.container]);
+    assert_eq!(
+        running.trim(),
+        "true",
+        "the hung stop cannot have stopped it"
+    );
+    HANG_STOPS.store(false, std::sync::atomic::Ordering::SeqCst);
+    let (s, _) = h.next_update().await;
+    assert_eq!(s.state, TaskState::Killed, "{s:?}\n{}", h.stderr());
+    assert_eq!(h.wait_exit().await, 0);
+    assert!(!container_exists(&h.container));
+    assert!(h.stderr().contains("timed out"), "{}", h.stderr());
+}
