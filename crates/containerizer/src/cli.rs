@@ -96,23 +96,23 @@ pub struct ServeArgs {
 
     /// How long after its end a container's sandbox and checkpoints are removed (sooner as
     /// the disk fills; see --gc_disk_headroom).
-    #[arg(long = "gc_delay", env = "MESOS_GC_DELAY", default_value = crate::gc::DEFAULT_GC_DELAY, value_name = "DURATION", value_parser = parse_duration)]
+    #[arg(long = "gc_delay", env = "MESOS_GC_DELAY", default_value = crate::docker_containerizer::gc::DEFAULT_GC_DELAY, value_name = "DURATION", value_parser = parse_duration)]
     pub gc_delay: Duration,
 
     /// How often the disk usage of the work dir is checked to shorten --gc_delay.
-    #[arg(long = "disk_watch_interval", env = "MESOS_DISK_WATCH_INTERVAL", default_value = crate::gc::DEFAULT_DISK_WATCH_INTERVAL, value_name = "DURATION", value_parser = parse_positive_duration)]
+    #[arg(long = "disk_watch_interval", env = "MESOS_DISK_WATCH_INTERVAL", default_value = crate::docker_containerizer::gc::DEFAULT_DISK_WATCH_INTERVAL, value_name = "DURATION", value_parser = parse_positive_duration)]
     pub disk_watch_interval: Duration,
 
     /// Free disk fraction garbage collection keeps: ended containers older than
     /// gc_delay * max(0.0, 1.0 - gc_disk_headroom - disk usage) are removed.
-    #[arg(long = "gc_disk_headroom", env = "MESOS_GC_DISK_HEADROOM", default_value = crate::gc::DEFAULT_GC_DISK_HEADROOM, value_name = "FRACTION", value_parser = parse_headroom)]
+    #[arg(long = "gc_disk_headroom", env = "MESOS_GC_DISK_HEADROOM", default_value = crate::docker_containerizer::gc::DEFAULT_GC_DISK_HEADROOM, value_name = "FRACTION", value_parser = parse_headroom)]
     pub gc_disk_headroom: f64,
 }
 
 impl ServeArgs {
     /// The garbage collection these flags ask for.
-    pub fn gc_config(&self) -> crate::gc::GcConfig {
-        crate::gc::GcConfig {
+    pub fn gc_config(&self) -> crate::docker_containerizer::gc::GcConfig {
+        crate::docker_containerizer::gc::GcConfig {
             gc_delay: self.gc_delay.to_std(),
             disk_watch_interval: self.disk_watch_interval.to_std(),
             gc_disk_headroom: self.gc_disk_headroom,

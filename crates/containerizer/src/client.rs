@@ -187,7 +187,7 @@ impl OperatorClient {
                 message: String::from_utf8_lossy(&bytes).trim().to_string(),
             });
         }
-        crate::files_wire::parse_read(&bytes).ok_or_else(|| ClientError::Protocol {
+        crate::daemon::files_wire::parse_read(&bytes).ok_or_else(|| ClientError::Protocol {
             endpoint: self.endpoint.clone(),
             detail: format!(
                 "not an answer of /files/read: {}",

@@ -230,7 +230,7 @@ fn files_api_reads_a_growing_stdout_by_offset() {
         enc(&format!("{host}/big"))
     ));
     assert_eq!(status, 200);
-    let (data, offset) = containerizer::files_wire::parse_read(&body).unwrap();
+    let (data, offset) = containerizer::daemon::files_wire::parse_read(&body).unwrap();
     assert_eq!(offset, 1000);
     assert_eq!(data, big[1000..1000 + 65536]);
 

@@ -744,7 +744,7 @@ fn proto() {
     c.add("agent-info", with_mode(23, &agent_info));
 }
 
-/// The paths of the unit tests of `containerizer::sandbox_path`, after the byte that picks
+/// The paths of the unit tests of `containerizer::daemon::sandbox_path`, after the byte that picks
 /// the prefixes (0: `/sandboxes` and `/var/lib/mesos-docker/sandboxes`, 1: a work dir
 /// nested under the alias, 2: a work dir and its real path, 3: a prefix on the first line).
 fn sandbox_path() {

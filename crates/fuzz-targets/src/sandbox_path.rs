@@ -1,4 +1,4 @@
-//! The files API's path resolution (`containerizer::sandbox_path`): whatever bytes a client
+//! The files API's path resolution (`containerizer::daemon::sandbox_path`): whatever bytes a client
 //! sends as `path=`, `parse` answers the same way every time, and either names a file that
 //! lies below the sandbox it names or refuses with the `PathRefusal` the documented rules
 //! call for. The rules are checked against a model written here as a walk over the
@@ -11,7 +11,7 @@
 //! host path, a work dir nested under the alias, a work dir reached through a symlink, or a
 //! prefix the fuzzer writes as the first line); the rest is the request path.
 
-use containerizer::sandbox_path::{parse, within, PathRefusal, SandboxPath};
+use containerizer::daemon::sandbox_path::{parse, within, PathRefusal, SandboxPath};
 use containerizer::task::validate;
 use std::os::unix::ffi::OsStrExt;
 use std::path::Path;

@@ -20,7 +20,10 @@ pub async fn serve(flags: ContainerizerFlags, args: ServeArgs) -> anyhow::Result
     for e in &server.recovery.errors {
         tracing::warn!("recovery: {e}");
     }
-    tokio::spawn(crate::gc::run(server.containerizer(), args.gc_config()));
+    tokio::spawn(crate::docker_containerizer::gc::run(
+        server.containerizer(),
+        args.gc_config(),
+    ));
     {
         let mut out = std::io::stdout().lock();
         writeln!(out, "listening on http://{}", server.local_addr())?;

@@ -11,7 +11,7 @@
 //!
 //! Each sandbox is attached as `/sandboxes/<ContainerID>` and under its host path
 //! `<work_dir>/sandboxes/<ContainerID>`, for every container the daemon knows (running or
-//! ended, until garbage collection removes it). [`crate::sandbox_path::parse`] names the
+//! ended, until garbage collection removes it). [`crate::daemon::sandbox_path::parse`] names the
 //! file from the path alone; then the file system decides: the path with every symlink
 //! resolved must stay inside that sandbox (403 otherwise), and the file actually opened is
 //! checked again through `/proc/self/fd`, so a symlink swapped in meanwhile gains nothing.
@@ -19,8 +19,8 @@
 
 use super::response::{full, text, Body};
 use super::Daemon;
-use crate::files_wire;
-use crate::sandbox_path::{self, PathRefusal};
+use crate::daemon::files_wire;
+use crate::daemon::sandbox_path::{self, PathRefusal};
 use bytes::Bytes;
 use http_body_util::{BodyExt, StreamBody};
 use hyper::body::Frame;

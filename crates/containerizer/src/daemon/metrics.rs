@@ -1,5 +1,5 @@
 //! `GET /metrics/snapshot` (Mesos's flat JSON object) and `GET /metrics` (the same in the
-//! Prometheus text format). The numbers are [`crate::metrics`]'s; `containerizer/running`
+//! Prometheus text format). The numbers are [`crate::docker_containerizer::metrics`]'s; `containerizer/running`
 //! is counted here, at the time of the request.
 
 use super::response::{full, Body};
@@ -7,7 +7,7 @@ use super::Daemon;
 use hyper::header::{HeaderValue, CONTENT_TYPE};
 use hyper::Response;
 
-fn snapshot_now(daemon: &Daemon) -> crate::metrics::Snapshot {
+fn snapshot_now(daemon: &Daemon) -> crate::docker_containerizer::metrics::Snapshot {
     let running = daemon
         .cz
         .list()

@@ -12,8 +12,10 @@
 
 mod api;
 mod files;
+pub mod files_wire;
 mod metrics;
 mod response;
+pub mod sandbox_path;
 mod stream;
 
 use crate::docker_containerizer::{

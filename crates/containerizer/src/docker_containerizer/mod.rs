@@ -7,7 +7,9 @@
 //! also carries the operator API.
 
 mod container;
+pub mod gc;
 mod lifecycle;
+pub mod metrics;
 mod recover;
 mod usage;
 
@@ -181,7 +183,7 @@ pub struct DockerContainerizer {
     router: Router,
     containers: Mutex<BTreeMap<String, Arc<Container>>>,
     update_hooks: Mutex<Vec<UpdateHook>>,
-    metrics: crate::metrics::Metrics,
+    metrics: crate::docker_containerizer::metrics::Metrics,
 }
 
 impl std::fmt::Debug for DockerContainerizer {
@@ -208,7 +210,7 @@ impl DockerContainerizer {
             router: Router::default(),
             containers: Mutex::new(BTreeMap::new()),
             update_hooks: Mutex::new(Vec::new()),
-            metrics: crate::metrics::Metrics::default(),
+            metrics: crate::docker_containerizer::metrics::Metrics::default(),
         });
         let weak = Arc::downgrade(&cz);
         tokio::spawn(async move {
@@ -231,7 +233,7 @@ impl DockerContainerizer {
     }
 
     /// What this containerizer counted.
-    pub fn metrics(&self) -> &crate::metrics::Metrics {
+    pub fn metrics(&self) -> &crate::docker_containerizer::metrics::Metrics {
         &self.metrics
     }
 
