@@ -110,6 +110,26 @@ pub struct ServeArgs {
 }
 
 impl ServeArgs {
+    /// The flags of `serve` as `GET_FLAGS` shows them (`ip` and `port` are shown as bound,
+    /// by the daemon itself); `http_max_connections` as given, or `default` when not.
+    pub fn to_pairs(&self) -> Vec<(&'static str, String)> {
+        vec![
+            (
+                "http_header_read_timeout",
+                self.http_header_read_timeout.to_string(),
+            ),
+            ("http_idle_timeout", self.http_idle_timeout.to_string()),
+            (
+                "http_max_connections",
+                self.http_max_connections
+                    .map_or_else(|| "default".to_string(), |n| n.to_string()),
+            ),
+            ("gc_delay", self.gc_delay.to_string()),
+            ("disk_watch_interval", self.disk_watch_interval.to_string()),
+            ("gc_disk_headroom", self.gc_disk_headroom.to_string()),
+        ]
+    }
+
     /// The garbage collection these flags ask for.
     pub fn gc_config(&self) -> crate::docker_containerizer::gc::GcConfig {
         crate::docker_containerizer::gc::GcConfig {

@@ -409,6 +409,20 @@ fn exit_codes_launch_failures_and_bad_calls() {
     assert!(flags
         .iter()
         .any(|f| f["name"] == "work_dir" && f["value"] == d.work().display().to_string()));
+    // serve's own flags too, with their defaults.
+    for (name, value) in [
+        ("gc_delay", "1weeks"),
+        ("gc_disk_headroom", "0.1"),
+        ("http_idle_timeout", "2mins"),
+        ("http_max_connections", "default"),
+    ] {
+        assert!(
+            flags
+                .iter()
+                .any(|f| f["name"] == name && f["value"] == value),
+            "{name}={value} not in {flags:?}"
+        );
+    }
     let v = d.call(json!({"type": "GET_TASKS"}));
     assert_eq!(
         v["get_tasks"]["terminated_tasks"].as_array().unwrap().len(),

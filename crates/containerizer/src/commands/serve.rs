@@ -30,7 +30,7 @@ pub async fn serve(flags: ContainerizerFlags, args: ServeArgs) -> anyhow::Result
         out.flush()?;
     }
     server
-        .serve(crate::daemon::http_config(&args))
+        .serve(crate::daemon::http_config(&args), args.to_pairs())
         .await
         .context("serve failed")?;
     Ok(0)

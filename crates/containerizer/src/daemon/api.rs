@@ -180,6 +180,7 @@ async fn call(daemon: &Daemon, req: Request<Incoming>) -> Result<Value, ApiError
                 .flags
                 .to_pairs()
                 .into_iter()
+                .chain(daemon.serve_flags.get().cloned().unwrap_or_default())
                 .map(|(name, value)| json!({ "name": name, "value": value }))
                 .collect();
             flags.push(json!({ "name": "ip", "value": daemon.local_addr.ip().to_string() }));

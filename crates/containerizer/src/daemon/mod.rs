@@ -133,6 +133,8 @@ pub(crate) struct Daemon {
     pub(crate) updates: Fanout,
     pub(crate) local_addr: SocketAddr,
     pub(crate) started_at: f64,
+    /// `serve`'s own flags, for `GET_FLAGS` (set when it starts serving).
+    pub(crate) serve_flags: std::sync::OnceLock<Vec<(&'static str, String)>>,
 }
 
 /// A daemon that is bound and recovered but not yet serving.
@@ -192,6 +194,7 @@ impl Server {
             updates: Fanout::default(),
             local_addr,
             started_at: crate::state::record::now(),
+            serve_flags: std::sync::OnceLock::new(),
         });
         let weak = Arc::downgrade(&daemon);
         cz.on_update(move |update| {
@@ -220,7 +223,14 @@ impl Server {
 
     /// Serves until SIGTERM or SIGINT, its connections bounded by `http`. Running
     /// containers are left running.
-    pub async fn serve(self, http: HttpServerConfig) -> Result<(), ServeError> {
+    /// Serves until SIGTERM or SIGINT; `serve_flags` are the flags `GET_FLAGS` shows
+    /// besides the global ones ([`crate::cli::ServeArgs::to_pairs`]).
+    pub async fn serve(
+        self,
+        http: HttpServerConfig,
+        serve_flags: Vec<(&'static str, String)>,
+    ) -> Result<(), ServeError> {
+        let _ = self.daemon.serve_flags.set(serve_flags);
         let mut sigterm = signal(SignalKind::terminate()).map_err(ServeError::Signals)?;
         let mut sigint = signal(SignalKind::interrupt()).map_err(ServeError::Signals)?;
         let (stop_tx, stop_rx) = watch::channel(false);
