@@ -69,12 +69,7 @@ async fn launch_running_finished() {
 async fn non_zero_exit_fails_the_task() {
     let task = shell_task("fail", BUSYBOX_IMAGE, "exit 3");
     let mut h = Harness::start(task, Options::default()).await;
-    let terminal = loop {
-        let (s, _) = h.next_update().await;
-        if s.state.is_terminal() {
-            break s;
-        }
-    };
+    let terminal = h.next_terminal().await;
     assert_eq!(terminal.state, TaskState::Failed);
     assert_eq!(
         terminal.message.as_deref(),
@@ -149,21 +144,9 @@ async fn env_values_reach_the_container_but_no_cmdline() {
             "secret on the argv of pid {pid}: {text}"
         );
     }
-    h.endpoint
-        .kill_task(
-            &h.framework_id(),
-            &h.executor_id.clone(),
-            &task.task_id,
-            None,
-        )
-        .unwrap();
-    loop {
-        let (s, _) = h.next_update().await;
-        if s.state.is_terminal() {
-            assert_eq!(s.state, TaskState::Killed);
-            break;
-        }
-    }
+    h.kill(&task.task_id);
+    let s = h.next_terminal().await;
+    assert_eq!(s.state, TaskState::Killed, "{s:?}");
     assert_eq!(h.wait_exit().await, 0);
     assert!(
         !h.stderr().contains(&secret),
@@ -191,14 +174,7 @@ async fn kill_of_a_task_that_exits_on_term() {
     task.kill_policy = Some(grace(30));
     let mut h = Harness::start(task.clone(), Options::default()).await;
     run_until_running(&mut h).await;
-    h.endpoint
-        .kill_task(
-            &h.framework_id(),
-            &h.executor_id.clone(),
-            &task.task_id,
-            None,
-        )
-        .unwrap();
+    h.kill(&task.task_id);
     let (s, _) = h.next_update().await;
     assert_eq!(s.state, TaskState::Killing);
     let (s, _) = h.next_update().await;
@@ -434,21 +410,9 @@ async fn bridge_network_reports_the_ip_and_http_check_passes_in_the_netns() {
             .as_deref(),
         Some(ip.as_str())
     );
-    h.endpoint
-        .kill_task(
-            &h.framework_id(),
-            &h.executor_id.clone(),
-            &task.task_id,
-            None,
-        )
-        .unwrap();
-    loop {
-        let (s, _) = h.next_update().await;
-        if s.state.is_terminal() {
-            assert_eq!(s.state, TaskState::Killed);
-            break;
-        }
-    }
+    h.kill(&task.task_id);
+    let s = h.next_terminal().await;
+    assert_eq!(s.state, TaskState::Killed, "{s:?}");
     assert_eq!(h.wait_exit().await, 0);
 }
 
@@ -457,13 +421,8 @@ async fn hundred_megabytes_of_output_arrive_byte_exact() {
     const LINES: u64 = 13_000_000;
     let task = shell_task("flood", BUSYBOX_IMAGE, &format!("seq 1 {LINES}"));
     let mut h = Harness::start(task, Options::default()).await;
-    loop {
-        let (s, _) = h.next_update().await;
-        if s.state.is_terminal() {
-            assert_eq!(s.state, TaskState::Finished, "{s:?}");
-            break;
-        }
-    }
+    let s = h.next_terminal().await;
+    assert_eq!(s.state, TaskState::Finished, "{s:?}");
     assert_eq!(h.wait_exit().await, 0);
     // Compare as a stream, without building 100 MB of expectation.
     use std::io::{BufRead, BufReader};
@@ -603,12 +562,7 @@ async fn a_daemon_connection_cut_mid_task_does_not_end_the_task_early() {
     tokio::time::sleep(Duration::from_secs(1)).await;
     assert!(container_exists(&h.container), "the container runs on");
     proxy.resume();
-    let terminal = loop {
-        let (s, _) = h.next_update().await;
-        if s.state.is_terminal() {
-            break s;
-        }
-    };
+    let terminal = h.next_terminal().await;
     assert_eq!(terminal.state, TaskState::Failed, "{terminal:?}");
     assert_eq!(
         terminal.message.as_deref(),
@@ -822,21 +776,9 @@ async fn no_docker_process_runs_beside_a_running_task() {
     assert!(std::fs::read_to_string(h.stdout_path())
         .unwrap()
         .contains("hello"));
-    h.endpoint
-        .kill_task(
-            &h.framework_id(),
-            &h.executor_id.clone(),
-            &task.task_id,
-            None,
-        )
-        .unwrap();
-    loop {
-        let (s, _) = h.next_update().await;
-        if s.state.is_terminal() {
-            assert_eq!(s.state, TaskState::Killed, "{s:?}");
-            break;
-        }
-    }
+    h.kill(&task.task_id);
+    let s = h.next_terminal().await;
+    assert_eq!(s.state, TaskState::Killed, "{s:?}");
     assert_eq!(h.wait_exit().await, 0);
 }
 
@@ -853,12 +795,7 @@ async fn a_flood_of_interleaved_output_arrives_complete_and_in_order() {
         ),
     );
     let mut h = Harness::start(task, Options::default()).await;
-    let terminal = loop {
-        let (s, _) = h.next_update().await;
-        if s.state.is_terminal() {
-            break s;
-        }
-    };
+    let terminal = h.next_terminal().await;
     assert_eq!(terminal.state, TaskState::Finished, "{terminal:?}");
     let check = |text: &str, prefix: &str| {
         let mut next = 0u64;
@@ -949,21 +886,9 @@ async fn parameters_reach_the_container_as_docker_run_options() {
         "infra"
     );
     assert_eq!(wait_for_file(&h.stdout_path()).await, "1234\n");
-    h.endpoint
-        .kill_task(
-            &h.framework_id(),
-            &h.executor_id.clone(),
-            &task.task_id,
-            None,
-        )
-        .unwrap();
-    loop {
-        let (s, _) = h.next_update().await;
-        if s.state.is_terminal() {
-            assert_eq!(s.state, TaskState::Killed, "{s:?}");
-            break;
-        }
-    }
+    h.kill(&task.task_id);
+    let s = h.next_terminal().await;
+    assert_eq!(s.state, TaskState::Killed, "{s:?}");
     assert_eq!(h.wait_exit().await, 0);
     assert!(!container_exists(&h.container));
 }
@@ -992,14 +917,7 @@ async fn a_daemon_that_hangs_on_the_stop_does_not_wedge_the_kill() {
     let mut h = Harness::start(task.clone(), opts).await;
     run_until_running(&mut h).await;
     HANG_STOPS.store(true, std::sync::atomic::Ordering::SeqCst);
-    h.endpoint
-        .kill_task(
-            &h.framework_id(),
-            &h.executor_id.clone(),
-            &task.task_id,
-            None,
-        )
-        .unwrap();
+    h.kill(&task.task_id);
     let (s, _) = h.next_update().await;
     assert_eq!(s.state, TaskState::Killing);
     tokio::time::sleep(Duration::from_secs(2)).await;

@@ -210,6 +210,28 @@ impl Harness {
         }
     }
 
+    /// The updates up to the terminal one, which is returned.
+    pub async fn next_terminal(&mut self) -> TaskStatus {
+        loop {
+            let (s, _) = self.next_update().await;
+            if s.state.is_terminal() {
+                return s;
+            }
+        }
+    }
+
+    /// Asks the executor to kill `task_id` (no kill policy of the call's own).
+    pub fn kill(&self, task_id: &mesos_types::TaskId) {
+        self.endpoint
+            .kill_task(
+                &self.framework_id(),
+                &self.executor_id.clone(),
+                task_id,
+                None,
+            )
+            .unwrap();
+    }
+
     /// Waits for the executor to exit; returns its exit code.
     pub async fn wait_exit(&mut self) -> i32 {
         match tokio::time::timeout(WAIT, self.executor.wait()).await {
