@@ -19,6 +19,16 @@ fn podman_has(name: &str) -> bool {
 
 #[test]
 fn a_task_runs_on_podmans_docker_compatible_socket() {
+    // Podman is optional (scripts/setup installs it when Debian's package installs); once
+    // installed, its service must answer.
+    let installed = Command::new("podman")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !installed {
+        eprintln!("skipped: podman is not installed (scripts/setup installs it)");
+        return;
+    }
     assert!(
         std::path::Path::new(test_rig::PODMAN_SOCKET).exists(),
         "no podman service at {}: run scripts/setup",
