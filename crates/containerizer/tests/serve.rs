@@ -925,7 +925,7 @@ fn kill_9_of_serve_right_after_a_launch_leaves_no_executor_and_no_container() {
         if round >= 1 && interrupted_with_executor > 0 {
             break;
         }
-        for ms in [0u64, 10, 20, 30, 40, 50, 60] {
+        for ms in [0u64, 2, 4, 6, 8, 10, 12, 15, 20, 30, 45, 60] {
             let cid = test_rig::unique_name("k9-");
             d.launch_raw(busybox_task("k9", "sleep 3600"), &cid);
             std::thread::sleep(std::time::Duration::from_millis(ms));
