@@ -11,6 +11,7 @@ use mesos_types as t;
 use serde_json::{json, Value};
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use test_rig::archive::{tar_bytes, Entry};
 
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
@@ -269,53 +270,6 @@ fn fetcher_info() {
         br#"{"sandbox_directory":"/s","items":[{"action":"X","uri":{"value":"u"}}]}"#,
     );
     c.add("null-items", br#"{"sandbox_directory":"/s","items":null}"#);
-}
-
-enum Entry<'a> {
-    File(&'a str, &'a [u8], u32),
-    Dir(&'a str, u32),
-    Symlink(&'a str, &'a str),
-    Hardlink(&'a str, &'a str),
-}
-
-/// A tar with exactly these entries, names written raw (no sanitising).
-fn tar_bytes(entries: &[Entry]) -> Vec<u8> {
-    let mut b = tar::Builder::new(Vec::new());
-    for e in entries {
-        let mut h = tar::Header::new_gnu();
-        let (name, data): (&str, &[u8]) = match e {
-            Entry::File(n, d, mode) => {
-                h.set_entry_type(tar::EntryType::Regular);
-                h.set_mode(*mode);
-                h.set_size(d.len() as u64);
-                (n, d)
-            }
-            Entry::Dir(n, mode) => {
-                h.set_entry_type(tar::EntryType::Directory);
-                h.set_mode(*mode);
-                h.set_size(0);
-                (n, &[])
-            }
-            Entry::Symlink(n, target) | Entry::Hardlink(n, target) => {
-                h.set_entry_type(if matches!(e, Entry::Symlink(..)) {
-                    tar::EntryType::Symlink
-                } else {
-                    tar::EntryType::Link
-                });
-                h.set_mode(0o777);
-                h.set_size(0);
-                h.as_old_mut().linkname[..target.len()].copy_from_slice(target.as_bytes());
-                (n, &[])
-            }
-        };
-        h.set_mtime(1_000_000_000);
-        let raw = &mut h.as_old_mut().name;
-        raw.fill(0);
-        raw[..name.len()].copy_from_slice(name.as_bytes());
-        h.set_cksum();
-        b.append(&h, data).unwrap();
-    }
-    b.into_inner().unwrap()
 }
 
 fn zip_bytes(files: &[(&str, &[u8], u32)], dirs: &[&str], symlinks: &[(&str, &str)]) -> Vec<u8> {

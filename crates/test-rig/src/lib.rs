@@ -3,6 +3,7 @@
 //! message (never skips it) when the daemon does not answer, because `scripts/test` always
 //! starts one.
 
+pub mod archive;
 pub mod docker_proxy;
 pub mod http;
 
