@@ -2,7 +2,10 @@
 //! client over raw TCP: one `Connection: close` connection for SUBSCRIBE (chunked RecordIO
 //! events), one keep-alive connection for the other calls.
 
+mod common;
+
 use agent_endpoint::{AgentEndpoint, EndpointConfig, EndpointEvent, EndpointEvents, KillOutcome};
+use common::{read_head, request, Head};
 use mesos_types::executor::{Call, Event, Subscribe, Update};
 use mesos_types::recordio::Decoder;
 use mesos_types::status::{Source, TaskState, TaskStatus};
@@ -49,66 +52,6 @@ async fn registered(config: impl FnOnce(&mut EndpointConfig)) -> (AgentEndpoint,
 }
 
 /// A parsed HTTP response head.
-struct Head {
-    status: u16,
-    headers: Vec<(String, String)>,
-}
-
-impl Head {
-    fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
-    }
-}
-
-async fn read_head(r: &mut BufReader<TcpStream>) -> Head {
-    let mut line = String::new();
-    r.read_line(&mut line).await.unwrap();
-    let status: u16 = line
-        .split_whitespace()
-        .nth(1)
-        .unwrap_or_else(|| panic!("bad status line {line:?}"))
-        .parse()
-        .unwrap();
-    let mut headers = Vec::new();
-    loop {
-        let mut line = String::new();
-        r.read_line(&mut line).await.unwrap();
-        let line = line.trim_end();
-        if line.is_empty() {
-            break;
-        }
-        let (n, v) = line.split_once(':').unwrap();
-        headers.push((n.trim().to_string(), v.trim().to_string()));
-    }
-    Head { status, headers }
-}
-
-fn request(
-    method: &str,
-    path: &str,
-    headers: &[(&str, &str)],
-    body: &[u8],
-    close: bool,
-) -> Vec<u8> {
-    let mut req = format!(
-        "{method} {path} HTTP/1.1\r\nHost: agent\r\nContent-Length: {}\r\n",
-        body.len()
-    );
-    for (n, v) in headers {
-        req.push_str(&format!("{n}: {v}\r\n"));
-    }
-    if close {
-        req.push_str("Connection: close\r\n");
-    }
-    req.push_str("\r\n");
-    let mut bytes = req.into_bytes();
-    bytes.extend_from_slice(body);
-    bytes
-}
-
 /// The keep-alive call connection of the executor.
 struct Calls {
     conn: BufReader<TcpStream>,

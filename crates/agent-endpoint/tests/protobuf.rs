@@ -3,7 +3,10 @@
 //! RecordIO stream of protobuf `mesos.v1.executor.Event`s out when SUBSCRIBE accepts only
 //! protobuf.
 
+mod common;
+
 use agent_endpoint::{AgentEndpoint, EndpointConfig, EndpointEvent, EndpointEvents};
+use common::{read_head, request};
 use mesos_proto::ProtoConvert;
 use mesos_types::executor::{Call, Event, Subscribe};
 use mesos_types::recordio::Decoder;
@@ -19,6 +22,7 @@ use tokio::net::TcpStream;
 const FID: &str = "fw-proto";
 const EID: &str = "exec-proto";
 const PROTOBUF: &str = "application/x-protobuf";
+const EXECUTOR_API: &str = "/api/v1/executor";
 /// Generous bound so a broken endpoint fails the test instead of hanging it.
 const WAIT: Duration = Duration::from_secs(20);
 
@@ -60,48 +64,6 @@ fn encode_call(call: Call) -> Vec<u8> {
     mesos_proto::encode(&call.into_proto().unwrap())
 }
 
-fn request(headers: &[(&str, &str)], body: &[u8], close: bool) -> Vec<u8> {
-    let mut req = format!(
-        "POST /api/v1/executor HTTP/1.1\r\nHost: agent\r\nContent-Length: {}\r\n",
-        body.len()
-    );
-    for (n, v) in headers {
-        req.push_str(&format!("{n}: {v}\r\n"));
-    }
-    if close {
-        req.push_str("Connection: close\r\n");
-    }
-    req.push_str("\r\n");
-    let mut bytes = req.into_bytes();
-    bytes.extend_from_slice(body);
-    bytes
-}
-
-/// Status code and headers of a response.
-async fn read_head(r: &mut BufReader<TcpStream>) -> (u16, Vec<(String, String)>) {
-    let mut line = String::new();
-    r.read_line(&mut line).await.unwrap();
-    let status = line.split_whitespace().nth(1).unwrap().parse().unwrap();
-    let mut headers = Vec::new();
-    loop {
-        let mut line = String::new();
-        r.read_line(&mut line).await.unwrap();
-        let line = line.trim_end();
-        if line.is_empty() {
-            return (status, headers);
-        }
-        let (n, v) = line.split_once(':').unwrap();
-        headers.push((n.trim().to_ascii_lowercase(), v.trim().to_string()));
-    }
-}
-
-fn header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
-    headers
-        .iter()
-        .find(|(n, _)| n == name)
-        .map(|(_, v)| v.as_str())
-}
-
 /// The executor's keep-alive connection for calls.
 struct Calls(BufReader<TcpStream>);
 
@@ -111,10 +73,18 @@ impl Calls {
     }
 
     async fn post(&mut self, content_type: &str, body: &[u8]) -> (u16, String) {
-        let req = request(&[("Content-Type", content_type)], body, false);
+        let req = request(
+            "POST",
+            EXECUTOR_API,
+            &[("Content-Type", content_type)],
+            body,
+            false,
+        );
         self.0.get_mut().write_all(&req).await.unwrap();
-        let (status, headers) = read_head(&mut self.0).await;
-        let len: usize = header(&headers, "content-length")
+        let head = read_head(&mut self.0).await;
+        let status = head.status;
+        let len: usize = head
+            .header("content-length")
             .unwrap_or("0")
             .parse()
             .unwrap();
@@ -141,13 +111,13 @@ impl Subscription {
         }
         let mut conn = BufReader::new(TcpStream::connect(addr).await.unwrap());
         conn.get_mut()
-            .write_all(&request(&headers, body, true))
+            .write_all(&request("POST", EXECUTOR_API, &headers, body, true))
             .await
             .unwrap();
-        let (status, headers) = read_head(&mut conn).await;
-        assert_eq!(status, 200);
-        assert_eq!(header(&headers, "transfer-encoding"), Some("chunked"));
-        let protobuf = match header(&headers, "content-type") {
+        let head = read_head(&mut conn).await;
+        assert_eq!(head.status, 200);
+        assert_eq!(head.header("transfer-encoding"), Some("chunked"));
+        let protobuf = match head.header("content-type") {
             Some(PROTOBUF) => true,
             Some("application/json") => false,
             other => panic!("unexpected Content-Type {other:?}"),
