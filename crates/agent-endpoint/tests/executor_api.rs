@@ -5,15 +5,14 @@
 mod common;
 
 use agent_endpoint::{AgentEndpoint, EndpointConfig, EndpointEvent, EndpointEvents, KillOutcome};
-use common::{read_head, request, Head};
+use common::{read_head, request, Head, RecordStream};
 use mesos_types::executor::{Call, Event, Subscribe, Update};
-use mesos_types::recordio::Decoder;
 use mesos_types::status::{Source, TaskState, TaskStatus};
 use mesos_types::task::{ExecutorInfo, FrameworkInfo, KillPolicy, TaskInfo};
 use mesos_types::{ContainerId, ExecutorId, FrameworkId, TaskId};
 use std::net::SocketAddr;
 use std::time::Duration;
-use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+use tokio::io::{AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpStream;
 
 const FID: &str = "fw-1";
@@ -100,9 +99,7 @@ impl Calls {
 
 /// The SUBSCRIBE connection, decoding chunked transfer encoding and then RecordIO.
 struct Subscription {
-    conn: BufReader<TcpStream>,
-    decoder: Decoder,
-    ready: std::collections::VecDeque<Vec<u8>>,
+    records: RecordStream,
 }
 
 impl Subscription {
@@ -129,9 +126,7 @@ impl Subscription {
         assert_eq!(head.header("transfer-encoding"), Some("chunked"));
         assert!(head.header("content-length").is_none());
         let sub = Subscription {
-            conn,
-            decoder: Decoder::default(),
-            ready: Default::default(),
+            records: RecordStream::new(conn),
         };
         (head, Some(sub))
     }
@@ -150,25 +145,8 @@ impl Subscription {
     }
 
     async fn next_inner(&mut self) -> Option<Event> {
-        loop {
-            if let Some(record) = self.ready.pop_front() {
-                return Some(serde_json::from_slice(&record).unwrap());
-            }
-            let mut line = String::new();
-            if self.conn.read_line(&mut line).await.ok()? == 0 {
-                return None;
-            }
-            let size = usize::from_str_radix(line.trim_end(), 16).unwrap();
-            if size == 0 {
-                return None;
-            }
-            let mut chunk = vec![0; size + 2];
-            self.conn.read_exact(&mut chunk).await.ok()?;
-            chunk.truncate(size);
-            for record in self.decoder.feed(&chunk).unwrap() {
-                self.ready.push_back(record);
-            }
-        }
+        let record = self.records.next_record().await?;
+        Some(serde_json::from_slice(&record).unwrap())
     }
 
     /// The next event that is not a HEARTBEAT.

@@ -6,17 +6,15 @@
 mod common;
 
 use agent_endpoint::{AgentEndpoint, EndpointConfig, EndpointEvent, EndpointEvents};
-use common::{read_head, request};
+use common::{read_head, request, RecordStream};
 use mesos_proto::ProtoConvert;
 use mesos_types::executor::{Call, Event, Subscribe};
-use mesos_types::recordio::Decoder;
 use mesos_types::status::{Source, TaskState, TaskStatus};
 use mesos_types::task::{ExecutorInfo, FrameworkCapabilityType, FrameworkInfo, TaskInfo};
 use mesos_types::ContainerId;
-use std::collections::VecDeque;
 use std::net::SocketAddr;
 use std::time::Duration;
-use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+use tokio::io::{AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpStream;
 
 const FID: &str = "fw-proto";
@@ -97,10 +95,8 @@ impl Calls {
 /// A SUBSCRIBE connection: chunked transfer encoding, then RecordIO, then each record
 /// decoded as protobuf or JSON according to the response's Content-Type.
 struct Subscription {
-    conn: BufReader<TcpStream>,
+    records: RecordStream,
     protobuf: bool,
-    decoder: Decoder,
-    ready: VecDeque<Vec<u8>>,
 }
 
 impl Subscription {
@@ -123,10 +119,8 @@ impl Subscription {
             other => panic!("unexpected Content-Type {other:?}"),
         };
         Subscription {
-            conn,
+            records: RecordStream::new(conn),
             protobuf,
-            decoder: Decoder::default(),
-            ready: VecDeque::new(),
         }
     }
 
@@ -137,31 +131,13 @@ impl Subscription {
     }
 
     async fn next_inner(&mut self) -> Option<Event> {
-        loop {
-            if let Some(record) = self.ready.pop_front() {
-                return Some(if self.protobuf {
-                    let event: mesos_proto::v1::executor::Event =
-                        mesos_proto::decode(&record).unwrap();
-                    Event::from_proto(event).unwrap()
-                } else {
-                    serde_json::from_slice(&record).unwrap()
-                });
-            }
-            let mut line = String::new();
-            if self.conn.read_line(&mut line).await.ok()? == 0 {
-                return None;
-            }
-            let size = usize::from_str_radix(line.trim_end(), 16).unwrap();
-            if size == 0 {
-                return None;
-            }
-            let mut chunk = vec![0; size + 2];
-            self.conn.read_exact(&mut chunk).await.ok()?;
-            chunk.truncate(size);
-            for record in self.decoder.feed(&chunk).unwrap() {
-                self.ready.push_back(record);
-            }
-        }
+        let record = self.records.next_record().await?;
+        Some(if self.protobuf {
+            let event: mesos_proto::v1::executor::Event = mesos_proto::decode(&record).unwrap();
+            Event::from_proto(event).unwrap()
+        } else {
+            serde_json::from_slice(&record).unwrap()
+        })
     }
 }
 

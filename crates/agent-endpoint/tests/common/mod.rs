@@ -4,7 +4,9 @@
 
 #![allow(dead_code)]
 
-use tokio::io::{AsyncBufReadExt, BufReader};
+use mesos_types::recordio::Decoder;
+use std::collections::VecDeque;
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, BufReader};
 use tokio::net::TcpStream;
 
 /// Status code and headers of a response.
@@ -68,4 +70,45 @@ pub fn request(
     let mut bytes = req.into_bytes();
     bytes.extend_from_slice(body);
     bytes
+}
+
+/// The body of a SUBSCRIBE answer: chunked transfer encoding carrying RecordIO records.
+pub struct RecordStream {
+    conn: BufReader<TcpStream>,
+    decoder: Decoder,
+    ready: VecDeque<Vec<u8>>,
+}
+
+impl RecordStream {
+    /// The records of `conn`, whose response head has been read.
+    pub fn new(conn: BufReader<TcpStream>) -> Self {
+        Self {
+            conn,
+            decoder: Decoder::default(),
+            ready: VecDeque::new(),
+        }
+    }
+
+    /// The next record, or `None` when the stream ended.
+    pub async fn next_record(&mut self) -> Option<Vec<u8>> {
+        loop {
+            if let Some(record) = self.ready.pop_front() {
+                return Some(record);
+            }
+            let mut line = String::new();
+            if self.conn.read_line(&mut line).await.ok()? == 0 {
+                return None;
+            }
+            let size = usize::from_str_radix(line.trim_end(), 16).unwrap();
+            if size == 0 {
+                return None;
+            }
+            let mut chunk = vec![0; size + 2];
+            self.conn.read_exact(&mut chunk).await.ok()?;
+            chunk.truncate(size);
+            for record in self.decoder.feed(&chunk).unwrap() {
+                self.ready.push_back(record);
+            }
+        }
+    }
 }
