@@ -8,7 +8,7 @@
 
 mod common;
 
-use common::{launcher_dir, text, BIN};
+use common::{json_updates, launcher_dir, run_json, text, BIN};
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::Duration;
@@ -142,29 +142,16 @@ fn a_name_taken_just_before_the_task_container_is_created_is_not_adopted_nor_rem
     )
     .unwrap();
     let work = dir.path().join("work");
-    let child = Command::new(BIN)
-        .arg(format!("--work_dir={}", work.display()))
-        .arg(format!("--launcher_dir={}", launcher_dir().display()))
-        .arg(format!("--docker={}", wrapper.display()))
-        .args([
-            "run",
-            task.to_str().unwrap(),
-            "--container_id",
-            &cid,
-            "--json",
-        ])
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let out = test_rig::wait_bounded(child, Duration::from_secs(120));
+    let out = run_json(
+        &work,
+        &task,
+        &cid,
+        &[format!("--docker={}", wrapper.display())],
+        Duration::from_secs(120),
+    );
     let stderr = text(&out.stderr);
     assert_eq!(out.status.code(), Some(125), "{stderr}");
-    let updates: Vec<serde_json::Value> = text(&out.stdout)
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let updates = json_updates(&out);
     let states: Vec<&str> = updates
         .iter()
         .map(|u| u["state"].as_str().unwrap())

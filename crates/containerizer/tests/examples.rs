@@ -7,7 +7,7 @@
 
 mod common;
 
-use common::{launcher_dir, text, BIN};
+use common::{json_updates, launcher_dir, text, BIN};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
@@ -419,14 +419,6 @@ fn sleep_is_killed_gracefully_on_ctrl_c_and_env_values_stay_off_argv() {
     // The task's trap exits 0: docker run's (and so our) exit code is the container's.
     assert_eq!(out.status.code(), Some(0));
     run.assert_no_container();
-}
-
-/// The updates `run --json` printed, one JSON object a line.
-fn json_updates(out: &Output) -> Vec<serde_json::Value> {
-    text(&out.stdout)
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
-        .collect()
 }
 
 /// A launch that fails before the container exists (a fetch, a pull) is a status update, as

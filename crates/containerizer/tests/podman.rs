@@ -5,8 +5,8 @@
 
 mod common;
 
-use common::{launcher_dir, text, BIN};
-use std::process::{Command, Stdio};
+use common::{json_updates, run_json, text};
+use std::process::Command;
 use std::time::Duration;
 
 fn podman_has(name: &str) -> bool {
@@ -47,28 +47,15 @@ fn a_task_runs_on_podmans_docker_compatible_socket() {
         .to_string(),
     )
     .unwrap();
-    let child = Command::new(BIN)
-        .arg(format!("--work_dir={}", work.path().join("w").display()))
-        .arg(format!("--launcher_dir={}", launcher_dir().display()))
-        .arg(format!("--docker_socket={}", test_rig::PODMAN_SOCKET))
-        .args([
-            "run",
-            task.to_str().unwrap(),
-            "--container_id",
-            &cid,
-            "--json",
-        ])
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let out = test_rig::wait_bounded(child, Duration::from_secs(180));
+    let out = run_json(
+        &work.path().join("w"),
+        &task,
+        &cid,
+        &[format!("--docker_socket={}", test_rig::PODMAN_SOCKET)],
+        Duration::from_secs(180),
+    );
     let name = format!("mesos-{cid}");
-    let updates: Vec<serde_json::Value> = text(&out.stdout)
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let updates = json_updates(&out);
     let states: Vec<&str> = updates
         .iter()
         .map(|u| u["state"].as_str().unwrap_or_default())

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use tracing::info;
 
-use crate::error::{DockerError, Result};
+use crate::error::Result;
 use crate::process::{CliCall, Docker};
 use crate::redact::display_argv;
 use crate::run_options::RunCommand;
@@ -56,19 +56,7 @@ impl Docker {
         info!(argv = %display_argv(&self.argv(&args)), env = ?command.env_names(), "docker create");
         let call = CliCall::new("create", args, timeout).env(command.env.clone());
         let output = self.checked(call).await?;
-        let id = String::from_utf8_lossy(&output.stdout)
-            .lines()
-            .map(str::trim)
-            .rfind(|l| !l.is_empty())
-            .unwrap_or_default()
-            .to_string();
-        if id.is_empty() {
-            return Err(DockerError::parse(
-                "create",
-                "docker create printed no container id",
-            ));
-        }
-        Ok(id)
+        crate::run::created_id(&output.stdout, "create")
     }
 }
 

@@ -104,19 +104,19 @@ impl Docker {
         info!(argv = %display_argv(&self.argv(&args)), env = ?command.env_names(), "starting docker run -d");
         let call = CliCall::new("run", args, timeout).env(command.env.clone());
         let output = self.checked(call).await?;
-        let id = String::from_utf8_lossy(&output.stdout)
-            .lines()
-            .map(str::trim)
-            .rfind(|l| !l.is_empty())
-            .unwrap_or_default()
-            .to_string();
-        if id.is_empty() {
-            return Err(DockerError::parse(
-                "run",
-                "docker run -d printed no container id",
-            ));
-        }
-        Ok(id)
+        created_id(&output.stdout, "run")
+    }
+}
+
+/// The container id `docker run -d` or `docker create` printed: its last non-empty line.
+pub(crate) fn created_id(stdout: &[u8], op: &str) -> Result<String> {
+    let text = String::from_utf8_lossy(stdout);
+    match text.lines().map(str::trim).rfind(|l| !l.is_empty()) {
+        Some(id) => Ok(id.to_string()),
+        None => Err(DockerError::parse(
+            op,
+            format!("docker {op} printed no container id"),
+        )),
     }
 }
 

@@ -11,7 +11,7 @@ use mesos_types as t;
 use serde_json::{json, Value};
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use test_rig::archive::{tar_bytes, Entry};
+use test_rig::archive::{gzip, tar_bytes, zip_bytes, Entry};
 
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
@@ -270,32 +270,6 @@ fn fetcher_info() {
         br#"{"sandbox_directory":"/s","items":[{"action":"X","uri":{"value":"u"}}]}"#,
     );
     c.add("null-items", br#"{"sandbox_directory":"/s","items":null}"#);
-}
-
-fn zip_bytes(files: &[(&str, &[u8], u32)], dirs: &[&str], symlinks: &[(&str, &str)]) -> Vec<u8> {
-    let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
-    for d in dirs {
-        w.add_directory(*d, zip::write::SimpleFileOptions::default())
-            .unwrap();
-    }
-    for (name, data, mode) in files {
-        let opts = zip::write::SimpleFileOptions::default()
-            .compression_method(zip::CompressionMethod::Deflated)
-            .unix_permissions(*mode);
-        w.start_file(*name, opts).unwrap();
-        w.write_all(data).unwrap();
-    }
-    for (name, target) in symlinks {
-        w.add_symlink(*name, *target, zip::write::SimpleFileOptions::default())
-            .unwrap();
-    }
-    w.finish().unwrap().into_inner()
-}
-
-fn gzip(data: &[u8]) -> Vec<u8> {
-    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
-    e.write_all(data).unwrap();
-    e.finish().unwrap()
 }
 
 fn bzip2(data: &[u8]) -> Vec<u8> {

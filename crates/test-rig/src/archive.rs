@@ -1,6 +1,8 @@
 //! Archives with exactly the entries a test asks for, hostile ones included (names written
 //! raw, links to anywhere): the fetcher's tests and the fuzz targets' seed corpora build
-//! theirs with [`tar_bytes`].
+//! theirs with [`tar_bytes`], [`zip_bytes`] and [`gzip`].
+
+use std::io::Write;
 
 /// One entry of [`tar_bytes`]: a file (name, data, mode), a directory (name, mode), or a
 /// symbolic or hard link (name, target).
@@ -53,4 +55,37 @@ pub fn tar_bytes(entries: &[Entry]) -> Vec<u8> {
         b.append(&h, data).unwrap();
     }
     b.into_inner().unwrap()
+}
+
+/// A zip with directories `dirs`, `(name, data, unix mode)` files (deflated) and symlinks
+/// `(name, target)`, in that order.
+pub fn zip_bytes(
+    files: &[(&str, &[u8], u32)],
+    dirs: &[&str],
+    symlinks: &[(&str, &str)],
+) -> Vec<u8> {
+    let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    for d in dirs {
+        w.add_directory(*d, zip::write::SimpleFileOptions::default())
+            .unwrap();
+    }
+    for (name, data, mode) in files {
+        let opts = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Deflated)
+            .unix_permissions(*mode);
+        w.start_file(*name, opts).unwrap();
+        w.write_all(data).unwrap();
+    }
+    for (name, target) in symlinks {
+        w.add_symlink(*name, *target, zip::write::SimpleFileOptions::default())
+            .unwrap();
+    }
+    w.finish().unwrap().into_inner()
+}
+
+/// `data` gzip-compressed.
+pub fn gzip(data: &[u8]) -> Vec<u8> {
+    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    e.write_all(data).unwrap();
+    e.finish().unwrap()
 }

@@ -32,6 +32,32 @@ pub fn launcher_dir() -> PathBuf {
     dir
 }
 
+/// `run TASK --container_id CID --json` in work dir `work`, with the global `flags` before
+/// the command; bounded by `limit`.
+pub fn run_json(work: &Path, task: &Path, cid: &str, flags: &[String], limit: Duration) -> Output {
+    let child = Command::new(BIN)
+        .arg(format!("--work_dir={}", work.display()))
+        .arg(format!("--launcher_dir={}", launcher_dir().display()))
+        .args(flags)
+        .arg("run")
+        .arg(task)
+        .args(["--container_id", cid, "--json"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    test_rig::wait_bounded(child, limit)
+}
+
+/// The updates `run --json` printed, one JSON object a line.
+pub fn json_updates(out: &Output) -> Vec<Value> {
+    text(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .collect()
+}
+
 /// Polls `f` until it returns `Some`, failing the test with `what` after [`LIMIT`].
 pub fn eventually<T>(what: &str, mut f: impl FnMut() -> Option<T>) -> T {
     let start = Instant::now();

@@ -346,13 +346,7 @@ pub fn assert_fails_with(out: &Output, needle: &str) -> String {
 
 // Not every test file builds archives.
 #[allow(unused_imports)]
-pub use test_rig::archive::{tar_bytes, Entry};
-
-pub fn gzip(data: &[u8]) -> Vec<u8> {
-    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
-    e.write_all(data).unwrap();
-    e.finish().unwrap()
-}
+pub use test_rig::archive::{gzip, tar_bytes, Entry};
 
 pub fn bzip2(data: &[u8]) -> Vec<u8> {
     let mut e = bzip2::write::BzEncoder::new(Vec::new(), bzip2::Compression::default());
@@ -368,19 +362,7 @@ pub fn xz(data: &[u8]) -> Vec<u8> {
 
 /// A zip with `(name, data, unix mode)` files and optional symlinks `(name, target)`.
 pub fn zip_bytes(files: &[(&str, &[u8], u32)], symlinks: &[(&str, &str)]) -> Vec<u8> {
-    let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
-    for (name, data, mode) in files {
-        let opts = zip::write::SimpleFileOptions::default()
-            .compression_method(zip::CompressionMethod::Deflated)
-            .unix_permissions(*mode);
-        w.start_file(*name, opts).unwrap();
-        w.write_all(data).unwrap();
-    }
-    for (name, target) in symlinks {
-        w.add_symlink(*name, *target, zip::write::SimpleFileOptions::default())
-            .unwrap();
-    }
-    w.finish().unwrap().into_inner()
+    test_rig::archive::zip_bytes(files, &[], symlinks)
 }
 
 pub fn mode(p: &Path) -> u32 {
